@@ -1,0 +1,148 @@
+"""Settings shared by every mode. Test and production settings only override these."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from tandem.config.env import data_dir, env_bool, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+SECRET_KEY = env_str("SECRET_KEY") or "insecure-development-key-do-not-use-in-production"
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
+    "tandem.people",
+    "tandem.audit",
+    "tandem.taxonomy",
+    "tandem.accounts",
+    "tandem.leads",
+    "tandem.opportunities",
+    "tandem.web",
+    "tandem.operations",
+    "tandem.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tandem.config.urls"
+WSGI_APPLICATION = "tandem.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tandem.web.context.navigation",
+            ],
+        },
+    },
+]
+
+
+def sqlite_database(path: Path) -> dict:
+    """The embedded database: WAL journal, IMMEDIATE transactions, a generous busy timeout."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;"
+                "PRAGMA temp_store=MEMORY;"
+                "PRAGMA mmap_size=268435456;"
+                "PRAGMA cache_size=-65536;"
+            ),
+        },
+        "TEST": {"NAME": None},
+    }
+
+
+def database_from_env() -> dict:
+    url = env_str("DATABASE_URL")
+    if not url:
+        return sqlite_database(data_dir() / "tandem.sqlite3")
+    if url.startswith("sqlite:"):
+        return sqlite_database(Path(dj_database_url.parse(url)["NAME"]))
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    config.setdefault("TEST", {})
+    return config
+
+
+DATABASES = {"default": database_from_env()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "people.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = data_dir() / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "imports"],
+    }
+}
+
+# The one clock (tandem.clock): may TANDEM_NOW / TANDEM_NOW_SHIFT fix or shift "now",
+# and may API and CLI writes carry an explicit past `at`? Allowed by default on a
+# laptop or staging instance; production refuses unless TANDEM_ALLOW_TIME_TRAVEL=true.
+TANDEM_ALLOW_TIME_TRAVEL = env_bool("TANDEM_ALLOW_TIME_TRAVEL", True)
+
+# Lists and the API page through results with keyset cursors.
+TANDEM_PAGE_SIZE_MAX = 500
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+}

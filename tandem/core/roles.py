@@ -1,0 +1,106 @@
+"""The role matrix: who may see and do what. Written once, here, and enforced everywhere.
+
+docs/roles.md renders the same table; a test keeps the two identical.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+TEAMS: Final = ("marketing", "tele", "sales", "management")
+TEAM_NAMES: Final = {
+    "marketing": "Marketing",
+    "tele": "Tele-qualification",
+    "sales": "Sales",
+    "management": "Management",
+}
+ROLES: Final = ("marketing", "sdr", "sales", "manager", "admin", "readonly")
+ROLE_NAMES: Final = {
+    "marketing": "Marketing",
+    "sdr": "SDR (tele-qualification)",
+    "sales": "Sales (account executive)",
+    "manager": "Manager",
+    "admin": "RevOps admin",
+    "readonly": "Read-only",
+}
+#: The team a role works in by default.
+ROLE_TEAM: Final = {
+    "marketing": "marketing",
+    "sdr": "tele",
+    "sales": "sales",
+    "manager": "management",
+    "admin": "management",
+    "readonly": "management",
+}
+
+_ALL = frozenset(ROLES)
+_WRITERS = frozenset({"marketing", "sdr", "sales", "manager", "admin"})
+
+#: permission -> roles that hold it. "lead.*" permissions on a single lead also need the
+#: lead to be visible to the user (see LEAD_VISIBILITY).
+PERMISSIONS: Final[dict[str, frozenset[str]]] = {
+    "lead.view": _ALL,
+    "lead.create": _WRITERS,
+    "lead.update": _WRITERS,
+    "lead.move": _WRITERS,
+    "account.view": _ALL,
+    "account.write": _WRITERS,
+    "opportunity.view": _ALL,
+    "opportunity.write": frozenset({"sales", "manager", "admin"}),
+    "taxonomy.view": _ALL,
+    "taxonomy.change": frozenset({"admin"}),
+    "audit.view": frozenset({"manager", "admin"}),
+    "token.own": _ALL,
+    "token.manage_all": frozenset({"admin"}),
+}
+
+#: Which leads a role sees: "all", or "queue" = the leads waiting in its team's queue
+#: (the current stage is worked by that team) plus the leads it owns.
+LEAD_VISIBILITY: Final = {
+    "marketing": "all",
+    "sdr": "queue",
+    "sales": "queue",
+    "manager": "all",
+    "admin": "all",
+    "readonly": "all",
+}
+
+#: Roles that may move a lead along any allowed transition, whichever team the
+#: transition names (the move is recorded under their name).
+OVERRIDE_ROLES: Final = frozenset({"manager", "admin"})
+
+PERMISSION_TEXT: Final = {
+    "lead.view": "See leads (sdr and sales: their team's queue and their own)",
+    "lead.create": "Create leads",
+    "lead.update": "Edit a visible lead's fields",
+    "lead.move": "Move a visible lead along a transition their team performs",
+    "account.view": "See accounts",
+    "account.write": "Create and edit accounts",
+    "opportunity.view": "See opportunities",
+    "opportunity.write": "Create, edit, win and lose opportunities",
+    "taxonomy.view": "Read the taxonomy, its versions and export it",
+    "taxonomy.change": "Import or edit the taxonomy (makes a new version)",
+    "audit.view": "Read the audit trail",
+    "token.own": "Create and revoke their own API tokens (read-only: read scope only)",
+    "token.manage_all": "See and revoke anyone's API tokens",
+}
+
+
+def has_permission(role: str, permission: str) -> bool:
+    try:
+        return role in PERMISSIONS[permission]
+    except KeyError:
+        raise KeyError(f"unknown permission {permission!r}") from None
+
+
+def role_matrix_markdown() -> str:
+    """The matrix as a Markdown table (what docs/roles.md shows)."""
+    header = "| Permission | " + " | ".join(ROLES) + " |"
+    rule = "|---|" + "---|" * len(ROLES)
+    rows = [
+        f"| `{perm}` {PERMISSION_TEXT[perm]} | "
+        + " | ".join("yes" if role in roles else "—" for role in ROLES)
+        + " |"
+        for perm, roles in PERMISSIONS.items()
+    ]
+    return "\n".join([header, rule, *rows])

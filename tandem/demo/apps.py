@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    name = "tandem.demo"
+    verbose_name = "Demo company and scale data"

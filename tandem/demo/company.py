@@ -1,0 +1,48 @@
+"""The demo company's cast and vocabulary: people, markets and channels. Plain data."""
+
+from __future__ import annotations
+
+#: username, first, last, role (team follows the role), manager username
+STAFF = (
+    ("maria", "Maria", "Schneider", "marketing", "clara"),
+    ("tom", "Tom", "Becker", "marketing", "clara"),
+    ("sven", "Sven", "Olsen", "sdr", "david"),
+    ("lina", "Lina", "Hoffmann", "sdr", "david"),
+    ("omar", "Omar", "Haddad", "sdr", "david"),
+    ("julia", "Julia", "Weber", "sales", "david"),
+    ("marc", "Marc", "Dubois", "sales", "david"),
+    ("anna", "Anna", "Kowalski", "sales", "david"),
+    ("peter", "Peter", "Novak", "sales", "david"),
+    ("clara", "Clara", "Fischer", "manager", None),
+    ("david", "David", "Lindqvist", "manager", None),
+    ("rita", "Rita", "Admin", "admin", None),
+    ("quinn", "Quinn", "Viewer", "readonly", None),
+)
+#: one login per role, shown by `tandem demo`
+ROLE_LOGINS = {"marketing": "maria", "sdr": "sven", "sales": "julia", "manager": "david", "admin": "rita",
+               "readonly": "quinn"}
+DEMO_PASSWORD = "tandem-demo"  # noqa: S105 - the published password of the demo company only
+
+COUNTRIES = (("DE", 30), ("AT", 6), ("CH", 7), ("GB", 14), ("FR", 10), ("NL", 8), ("SE", 5), ("US", 15), ("ES", 5))
+INDUSTRIES = ("Manufacturing", "Software", "Logistics", "Retail", "Financial services", "Healthcare",
+              "Energy", "Professional services", "Education", "Media")
+SEGMENT_EMPLOYEES = (("smb", 20, 199, 55), ("mid", 200, 999, 32), ("enterprise", 1000, 20000, 13))
+SEGMENT_DEAL = {"smb": (6_000, 25_000), "mid": (20_000, 90_000), "enterprise": (70_000, 400_000)}
+COMPANY_WORDS = ("Nord", "Alpen", "Blue", "Rhein", "Kite", "Vector", "Atlas", "Pioneer", "Helix", "Orbit",
+                 "Summit", "Lumen", "Cobalt", "Delta", "Falcon", "Granite", "Harbor", "Iris", "Juniper", "Kestrel")
+COMPANY_KINDS = ("Systems", "Logistik", "Analytics", "Works", "Group", "Labs", "Industries", "Partners",
+                 "Solutions", "Technik", "Retail", "Health", "Energie", "Media", "Finance")
+FIRST_NAMES = ("Anna", "Ben", "Carla", "Daniel", "Eva", "Felix", "Greta", "Hannah", "Ivan", "Jonas", "Katrin",
+               "Lukas", "Mia", "Noah", "Olga", "Paul", "Rosa", "Simon", "Tara", "Uwe", "Vera", "Will", "Yara",
+               "Zoe", "Emma", "Louis", "Chloé", "Oliver", "Sophie", "James", "Lars", "Ingrid", "Pablo", "Lucía")
+LAST_NAMES = ("Müller", "Schmidt", "Meyer", "Wagner", "Braun", "Zimmermann", "Martin", "Bernard", "Smith",
+              "Jones", "Taylor", "de Vries", "Jansen", "Andersson", "Nilsson", "García", "López", "Rossi",
+              "Keller", "Huber", "Brown", "Wilson", "Lambert", "Moreau", "Bakker", "Berg", "Lehmann", "Koch")
+TITLES = (("Head of Operations", 20), ("VP Sales", 8), ("IT Manager", 15), ("CFO", 5), ("Marketing Manager", 12),
+          ("Procurement Lead", 8), ("CTO", 5), ("Analyst", 12), ("Director of Finance", 7), ("Student", 3),
+          ("CEO", 5))
+#: source, weight, self-reported answers people give
+SOURCES = (("web", 30, ("Google search", "Your website", "")), ("webinar", 14, ("Webinar", "LinkedIn")),
+           ("event", 12, ("Trade fair", "Met you at a conference")), ("paid", 16, ("LinkedIn ad", "Google ad", "")),
+           ("referral", 8, ("A colleague", "Recommended by a partner")), ("content", 12, ("Whitepaper", "Blog", "")),
+           ("direct_mail", 4, ("Letter in the post", "")), ("outbound", 4, ("", "Your sales rep called")))

@@ -1,0 +1,257 @@
+"""A deterministic demo company: the same seed and end date give the same records, byte for byte.
+
+It simulates each lead's walk down the Demand Waterfall with the moves the default
+taxonomy allows (acceptances, procedural rejections, recycles, disqualifications, won and
+lost opportunities with reasons), so every generated stage event is a legal move.
+Plain Python: no Django here; tandem.demo.loader writes the records.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from tandem.demo import company as c
+
+HOUR = 3600
+DAY = 86400
+
+
+@dataclass
+class GenAccount:
+    key: int
+    name: str
+    domain: str
+    industry: str
+    employees: int
+    segment: str
+    country: str
+    owner: str | None
+
+
+@dataclass
+class GenEvent:
+    from_stage: str
+    to_stage: str
+    action: str
+    at: int
+    actor: str | None  # username, or None for the system
+    reason: str = ""
+
+
+@dataclass
+class GenOpportunity:
+    name: str
+    amount: Decimal
+    created_at: int
+    closed_at: int | None
+    outcome: str
+    reason: str
+    owner: str
+
+
+@dataclass
+class GenLead:
+    key: int
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    title: str
+    account: int
+    country: str
+    source: str
+    self_reported: str
+    origin: str
+    score: int
+    created_at: int
+    events: list[GenEvent] = field(default_factory=list)
+    owners: list[tuple[int, str, str]] = field(default_factory=list)  # (at, username, rule)
+    opportunity: GenOpportunity | None = None
+
+    @property
+    def stage(self) -> str:
+        return self.events[-1].to_stage
+
+
+def _weighted(rng: random.Random, pairs) -> object:
+    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
+
+
+def make_accounts(rng: random.Random, n: int) -> list[GenAccount]:
+    sales = [s[0] for s in c.STAFF if s[3] == "sales"]
+    accounts = []
+    for key in range(n):
+        segment, low, high, _ = _weighted(rng, [(s, s[3]) for s in c.SEGMENT_EMPLOYEES])
+        word, kind = rng.choice(c.COMPANY_WORDS), rng.choice(c.COMPANY_KINDS)
+        name = f"{word} {kind} {key + 1}" if key >= len(c.COMPANY_WORDS) * len(c.COMPANY_KINDS) else f"{word} {kind}"
+        domain = f"{word}{kind}{key + 1}.example".lower()
+        employees = int(low + (high - low) * rng.random() ** 2)
+        owner = rng.choice(sales) if segment == "enterprise" and rng.random() < 0.7 else None
+        accounts.append(GenAccount(key, name, domain, rng.choice(c.INDUSTRIES), employees, segment,
+                                   _weighted(rng, c.COUNTRIES), owner))
+    return accounts
+
+
+class Journey:
+    """Walks one lead down the waterfall, stopping at `until`."""
+
+    def __init__(self, rng: random.Random, lead: GenLead, account: GenAccount, until: int):
+        self.rng, self.lead, self.account, self.until = rng, lead, account, until
+        self.t = lead.created_at
+        self.sdrs = [s[0] for s in c.STAFF if s[3] == "sdr"]
+        self.aes = [s[0] for s in c.STAFF if s[3] == "sales"]
+        self.marketers = [s[0] for s in c.STAFF if s[3] == "marketing"]
+
+    def _step(self, lo: float, hi: float) -> bool:
+        self.t += int(lo + (hi - lo) * self.rng.random() ** 1.5)
+        return self.t <= self.until
+
+    def _move(self, to: str, action: str, actor: str | None, reason: str = "") -> None:
+        self.lead.events.append(GenEvent(self.lead.stage, to, action, self.t, actor, reason))
+
+    def run(self) -> None:
+        lead, rng = self.lead, self.rng
+        lead.events.append(GenEvent("", "inquiry", "create", lead.created_at, None))
+        if lead.score < 30 or not self._step(HOUR, 3 * DAY):
+            return
+        self._move("aql", "advance", None)
+        if lead.score < 50 or not self._step(HOUR, 5 * DAY):
+            if lead.stage == "aql" and rng.random() < 0.25 and self._step(20 * DAY, 60 * DAY):
+                self._move("recycled", "recycle", rng.choice(self.marketers), rng.choice(["not_ready", "no_response"]))
+            return
+        self._move("mql", "advance", None)
+        comebacks = 0
+        while self._tele() and lead.stage == "recycled" and comebacks < 2:
+            # A recycled lead comes back as an MQL when it engages again, at most twice.
+            if rng.random() > 0.3 or not self._step(30 * DAY, 120 * DAY):
+                return
+            self._move("mql", "reopen", None)
+            comebacks += 1
+
+    def _tele(self) -> bool:
+        lead, rng = self.lead, self.rng
+        if not self._step(10 * 60, 10 * HOUR):
+            return False
+        sdr = rng.choice(self.sdrs)
+        roll = rng.random()
+        if lead.title == "Student" or roll < 0.07:
+            self._move("disqualified", "disqualify", sdr, rng.choice(["student_or_job", "bad_data", "competitor"]))
+            return True
+        if roll < 0.25:
+            self._move("recycled", "reject", sdr, rng.choice(["not_ready", "no_budget", "no_response", "not_icp"]))
+            return True
+        self._move("tal", "accept", sdr)
+        lead.owners.append((self.t, sdr, "accepted"))
+        return self._qualify(sdr)
+
+    def _qualify(self, sdr: str) -> bool:
+        rng = self.rng
+        if not self._step(DAY, 12 * DAY):
+            return False
+        if rng.random() < 0.45 or not self.lead.phone:
+            self._move("recycled", "recycle", sdr, rng.choice(["not_ready", "no_budget", "no_authority", "no_response"]))
+            return True
+        self._move("tql", "advance", sdr)
+        return self._handoff(sdr)
+
+    def _handoff(self, sdr: str) -> bool:
+        rng = self.rng
+        ae = self.account.owner or rng.choice(self.aes)
+        if not self._step(HOUR, 2 * DAY):
+            return False
+        if rng.random() < 0.1:  # Sales sends it back, for a procedural reason only
+            self._move("tal", "reject", ae, rng.choice(["wrong_territory", "incomplete_handoff", "duplicate"]))
+            if not self._step(DAY, 5 * DAY):
+                return False
+            self._move("tql", "advance", sdr)
+            if not self._step(HOUR, DAY):
+                return False
+        self._move("sal", "accept", ae)
+        self.lead.owners.append((self.t, ae, "accepted"))
+        return self._sell(ae)
+
+    def _sell(self, ae: str) -> bool:
+        rng = self.rng
+        if not self._step(2 * DAY, 15 * DAY):
+            return False
+        if rng.random() < 0.35:
+            if rng.random() < 0.6:
+                self._move("recycled", "recycle", ae, rng.choice(["not_ready", "no_budget", "no_authority"]))
+            else:
+                self._move("disqualified", "disqualify", ae, rng.choice(["competitor", "not_icp", "bad_data"]))
+            return True
+        self._move("sql", "advance", ae)
+        if not self._step(DAY, 10 * DAY):
+            return False
+        if rng.random() < 0.15:
+            self._move("recycled", "recycle", ae, rng.choice(["not_ready", "no_budget"]))
+            return True
+        return self._opportunity(ae)
+
+    def _opportunity(self, ae: str) -> bool:
+        rng, lead = self.rng, self.lead
+        low, high = c.SEGMENT_DEAL[self.account.segment]
+        amount = Decimal(int(low + (high - low) * rng.random() ** 2) // 100 * 100)
+        opened = self.t
+        self._move("opportunity", "advance", ae)
+        won = rng.random() < {"smb": 0.32, "mid": 0.27, "enterprise": 0.22}[self.account.segment]
+        reason = rng.choice(["won_value", "won_relationship", "won_price"] if won else
+                            ["lost_price", "lost_competitor", "lost_no_decision", "lost_features", "lost_timing"])
+        name = f"{self.account.name} — {rng.choice(['Platform', 'Expansion', 'Pilot', 'Rollout'])}"
+        closes = self._step(20 * DAY, 110 * DAY)
+        lead.opportunity = GenOpportunity(name, amount, opened, self.t if closes else None,
+                                          ("won" if won else "lost") if closes else "open", reason if closes else "", ae)
+        if not closes:
+            return False
+        self._move("won" if won else "lost", "win" if won else "lose", ae, reason)
+        return True
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _lead(rng: random.Random, key: int, account: GenAccount, start: int, span: int) -> GenLead:
+    first, last = rng.choice(c.FIRST_NAMES), rng.choice(c.LAST_NAMES)
+    source, _, answers = _weighted(rng, [(s, s[1]) for s in c.SOURCES])
+    origin = "sgl" if source == "outbound" else ("tgl" if rng.random() < 0.08 else "mgl")
+    created = start + int(span * rng.random() ** 0.85)  # more leads recently: the company is growing
+    title = _weighted(rng, c.TITLES)
+    score = int(min(100, max(0, rng.gauss(52 if account.segment != "smb" else 44, 20))))
+    local = _ascii(f"{first}.{last}".lower().replace(" ", "").replace("ü", "ue"))
+    phone = f"+49 30 {rng.randrange(1000000, 9999999)}" if rng.random() < 0.85 else ""
+    return GenLead(key, first, last, f"{local}.{key}@{account.domain}", phone, title, account.key, account.country,
+                   source, rng.choice(answers), origin, score, created)
+
+
+def generate(*, seed: int, leads: int, until: datetime, months: int = 15) -> tuple[list[GenAccount], Iterator[GenLead]]:
+    """Accounts, and a stream of leads with their journeys, ending at `until` (aware UTC)."""
+    if until.tzinfo is None:
+        raise ValueError("until must be timezone-aware")
+    rng = random.Random(seed)
+    accounts = make_accounts(rng, max(50, leads // 6))
+    end = int(until.timestamp())
+    span = months * 30 * DAY
+    start = end - span
+
+    def stream() -> Iterator[GenLead]:
+        for key in range(leads):
+            lead_rng = random.Random(seed * 1_000_003 + key)
+            account = accounts[lead_rng.randrange(len(accounts))]
+            lead = _lead(lead_rng, key, account, start, span)
+            if lead.score >= 50 and not lead.phone and lead_rng.random() < 0.5:
+                lead.phone = f"+49 40 {lead_rng.randrange(1000000, 9999999)}"
+            Journey(lead_rng, lead, account, end).run()
+            yield lead
+
+    return accounts, stream()
+
+
+def as_datetime(ts: int, tz) -> datetime:
+    return datetime.fromtimestamp(ts, tz)
+

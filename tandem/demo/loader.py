@@ -1,0 +1,128 @@
+"""Writes the generated demo company into the database in bulk, in batches, with progress."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from tandem.accounts.models import Account
+from tandem.demo import company
+from tandem.demo.generator import GenLead, generate
+from tandem.leads.models import Assignment, Lead, StageEvent
+from tandem.opportunities.models import Opportunity
+from tandem.people.models import User
+from tandem.taxonomy.selectors import taxonomy_current
+
+BATCH = 2000
+TEAM_OF_ROLE = {"marketing": "marketing", "sdr": "tele", "sales": "sales", "manager": "management",
+                "admin": "management", "readonly": "management"}
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    users: int
+    accounts: int
+    leads: int
+    stage_events: int
+    opportunities: int
+
+
+class DemoAlreadyLoaded(RuntimeError):
+    pass
+
+
+def demo_staff_create() -> dict[str, User]:
+    """The demo company's people, one login per role, all with the published demo password."""
+    password = make_password(company.DEMO_PASSWORD)
+    users = {}
+    for username, first, last, role, _ in company.STAFF:
+        users[username], _ = User.objects.get_or_create(username=username, defaults={
+            "first_name": first, "last_name": last, "role": role, "team": TEAM_OF_ROLE[role], "password": password,
+            "email": f"{username}@tandem-demo.example", "is_staff": role == "admin", "is_superuser": role == "admin"})
+    for username, *_, manager in company.STAFF:
+        if manager:
+            User.objects.filter(username=username).update(manager=users[manager])
+    return users
+
+
+def _ts(value: int) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+def _lead_row(gen: GenLead, account_ids: dict[int, int], users: dict[str, User]) -> Lead:
+    created, last = _ts(gen.created_at), gen.events[-1]
+    owner = users[gen.owners[-1][1]] if gen.owners else None
+    return Lead(first_name=gen.first_name, last_name=gen.last_name, email=gen.email, email_normalized=gen.email.lower(),
+                phone=gen.phone, phone_normalized=gen.phone.replace(" ", ""), title=gen.title,
+                account_id=account_ids[gen.account], country=gen.country, source=gen.source,
+                self_reported_source=gen.self_reported, origin=gen.origin, score=gen.score, stage=last.to_stage,
+                stage_entered_at=_ts(last.at), created_at=created, updated_at=_ts(last.at), owner=owner,
+                consent_status="granted" if gen.source in ("web", "webinar", "content") else "unknown",
+                lawful_basis="consent" if gen.source in ("web", "webinar", "content") else "legitimate_interest")
+
+
+def _write_batch(batch: list[GenLead], account_ids: dict[int, int], users: dict[str, User], version: int) -> tuple[int, int]:
+    leads = Lead.objects.bulk_create([_lead_row(g, account_ids, users) for g in batch])
+    events, assignments, opportunities = [], [], []
+    for gen, lead in zip(batch, leads, strict=True):
+        for e in gen.events:
+            actor = users.get(e.actor) if e.actor else None
+            events.append(StageEvent(
+                lead_id=lead.pk, from_stage=e.from_stage, to_stage=e.to_stage, action=e.action, occurred_at=_ts(e.at),
+                recorded_at=_ts(e.at), actor=actor, actor_kind="user" if actor else "system",
+                actor_team=actor.team if actor else "", reason_code=e.reason, taxonomy_version=version,
+                note="" if actor else ("criteria met" if e.action != "create" else "")))
+        previous = None
+        for at, username, rule in gen.owners:
+            assignments.append(Assignment(lead_id=lead.pk, from_owner=previous, to_owner=users[username],
+                                          occurred_at=_ts(at), recorded_at=_ts(at), by=users[username], rule=rule))
+            previous = users[username]
+        if gen.opportunity:
+            o = gen.opportunity
+            opportunities.append(Opportunity(
+                account_id=account_ids[gen.account], lead_id=lead.pk, name=o.name, amount=o.amount, currency="EUR",
+                outcome=o.outcome, reason_code=o.reason, owner=users[o.owner], created_at=_ts(o.created_at),
+                closed_at=_ts(o.closed_at) if o.closed_at else None, updated_at=_ts(o.closed_at or o.created_at),
+                stage="closed" if o.closed_at else "proposal",
+                expected_close_date=_ts(o.closed_at or o.created_at + 60 * 86400).date()))
+    StageEvent.objects.bulk_create(events, batch_size=5000)
+    Assignment.objects.bulk_create(assignments, batch_size=5000)
+    Opportunity.objects.bulk_create(opportunities, batch_size=5000)
+    return len(events), len(opportunities)
+
+
+def demo_load(*, seed: int, leads: int, until: datetime, progress: Callable[[int], None] | None = None) -> LoadSummary:
+    """Load the demo company. Refuses if leads already exist (load into an empty database)."""
+    if Lead.objects.exists():
+        raise DemoAlreadyLoaded("this database already holds leads; the demo loads into an empty database")
+    users = demo_staff_create()
+    version, _ = taxonomy_current()
+    gen_accounts, stream = generate(seed=seed, leads=leads, until=until)
+    with transaction.atomic():
+        created = Account.objects.bulk_create([
+            Account(name=a.name, domain=a.domain, industry=a.industry, employees=a.employees, segment=a.segment,
+                    country=a.country, owner=users.get(a.owner) if a.owner else None,
+                    created_at=_ts(int(until.timestamp()) - 500 * 86400), updated_at=until)
+            for a in gen_accounts], batch_size=5000)
+    account_ids = {g.key: a.pk for g, a in zip(gen_accounts, created, strict=True)}
+    n_events = n_opps = done = 0
+    batch: list[GenLead] = []
+    for gen in stream:
+        batch.append(gen)
+        if len(batch) == BATCH:
+            with transaction.atomic():
+                e, o = _write_batch(batch, account_ids, users, version)
+            n_events, n_opps, done, batch = n_events + e, n_opps + o, done + len(batch), []
+            if progress:
+                progress(done)
+    if batch:
+        with transaction.atomic():
+            e, o = _write_batch(batch, account_ids, users, version)
+        n_events, n_opps, done = n_events + e, n_opps + o, done + len(batch)
+        if progress:
+            progress(done)
+    return LoadSummary(len(users), len(created), done, n_events, n_opps)

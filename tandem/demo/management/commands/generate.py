@@ -1,0 +1,38 @@
+"""`tandem generate`: load the deterministic demo company (or a larger one for benchmarks)."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from tandem import clock
+from tandem.demo.loader import DemoAlreadyLoaded, demo_load
+
+
+def load_with_progress(*, seed: int, leads: int, until_text: str | None, stdout) -> None:
+    until = clock.parse_instant(until_text, field="--until") if until_text else clock.now().replace(
+        hour=0, minute=0, second=0, microsecond=0)
+    columns = (TextColumn("[bold]Loading demo company"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=False) as progress:
+        task = progress.add_task("leads", total=leads)
+        try:
+            summary = demo_load(seed=seed, leads=leads, until=until,
+                                progress=lambda done: progress.update(task, completed=done))
+        except DemoAlreadyLoaded as exc:
+            raise CommandError(str(exc)) from exc
+    stdout.write(f"Loaded {summary.leads} leads, {summary.stage_events} stage events, {summary.accounts} accounts, "
+                 f"{summary.opportunities} opportunities (seed {seed}, history until {until:%Y-%m-%d}).")
+
+
+class Command(BaseCommand):
+    help = "Load the deterministic demo company into an empty database."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--leads", type=int, default=20000)
+        parser.add_argument("--until", help="end of the generated history (ISO-8601, default: today 00:00 UTC)")
+
+    def handle(self, *args, seed: int, leads: int, until: str | None, **options) -> None:
+        if leads < 1:
+            raise CommandError("--leads must be at least 1")
+        load_with_progress(seed=seed, leads=leads, until_text=until, stdout=self.stdout)
