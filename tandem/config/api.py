@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -86,20 +89,20 @@ def on_value_error(request: HttpRequest, exc: ValueError) -> HttpResponse:
     return _error(request, 422, message, field)
 
 
-def _register() -> None:
-    from tandem.accounts.api import router as accounts
-    from tandem.audit.api import router as audit
-    from tandem.leads.api import router as leads
-    from tandem.opportunities.api import router as opportunities
-    from tandem.people.api import router as people
-    from tandem.taxonomy.api import router as taxonomy
+#: URL prefix -> the app whose `api.router` serves it. An app without an api module is skipped.
+ROUTERS = {
+    "/leads": "leads", "/accounts": "accounts", "/opportunities": "opportunities", "/taxonomy": "taxonomy",
+    "/audit": "audit", "": "people", "/touchpoints": "touchpoints", "/campaigns": "campaigns", "/intake": "intake",
+    "/identity": "identity", "/imports": "imports", "/scoring": "scoring", "/routing": "routing", "/sla": "sla",
+    "/notifications": "notifications", "/attribution": "attribution", "/goals": "goals", "/reports": "reporting",
+}
 
-    api.add_router("/leads", leads)
-    api.add_router("/accounts", accounts)
-    api.add_router("/opportunities", opportunities)
-    api.add_router("/taxonomy", taxonomy)
-    api.add_router("/audit", audit)
-    api.add_router("", people)
+
+def _register() -> None:
+    for prefix, app in ROUTERS.items():
+        module = f"tandem.{app}.api"
+        if importlib.util.find_spec(module) is not None:
+            api.add_router(prefix, importlib.import_module(module).router)
 
 
 _register()

@@ -42,3 +42,13 @@ def sign_in(page, live_server, username: str, password: str = "pw-long-enough-12
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
+
+
+@pytest.fixture(autouse=True)
+def _taxonomy_seeded(transactional_db):
+    """Transactional tests flush the database between tests, the seeded taxonomy with it: seed it again."""
+    from tandem.taxonomy.models import TaxonomyVersion
+    from tandem.taxonomy.services import taxonomy_default_document
+
+    if not TaxonomyVersion.objects.exists():
+        TaxonomyVersion.objects.create(number=1, document=taxonomy_default_document(), summary=["first version"])

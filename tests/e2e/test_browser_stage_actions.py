@@ -4,7 +4,7 @@ import pytest
 
 from tests.e2e.conftest import sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_sdr_signs_in_and_accepts_an_mql_from_the_lead_page(page, live_server, make_lead, make_user):

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TouchpointsConfig(AppConfig):
+    name = "tandem.touchpoints"
+    verbose_name = "Touchpoints (every interaction)"
