@@ -31,10 +31,17 @@ def _error(request: HttpRequest, status: int, detail: str, field: str | None = N
     return api.create_response(request, body, status=status)
 
 
+def _field_of(loc: list) -> str | None:
+    """("body", "payload", "email") -> "email"; ("query", "limit") -> "limit"; items keep their index."""
+    parts = [str(p) for p in loc[1:]]
+    if len(parts) > 1 and parts[0] in ("payload", "filters", "query", "data"):
+        parts = parts[1:]
+    return ".".join(parts) or None
+
+
 @api.exception_handler(ValidationError)
 def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [{"field": ".".join(str(p) for p in e.get("loc", [])[1:]) or None, "message": e.get("msg", "")}
-              for e in exc.errors]
+    errors = [{"field": _field_of(e.get("loc", [])), "message": e.get("msg", "")} for e in exc.errors]
     first = errors[0] if errors else {"field": None, "message": "invalid input"}
     return _error(request, 422, f"{first['field']}: {first['message']}", first["field"], errors=errors)
 
