@@ -106,6 +106,9 @@ class Assignment(models.Model):
         ordering = ["occurred_at", "id"]
         indexes = [models.Index(fields=["lead", "occurred_at"], name="assignment_lead_idx")]
 
+    def __str__(self) -> str:
+        return f"{self.lead_id}: owner → {self.to_owner_id} ({self.rule})"
+
 
 class Note(models.Model):
     """A free-text note on a lead. Stored as given, rendered escaped."""
@@ -118,3 +121,6 @@ class Note(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["lead", "created_at"], name="note_lead_idx")]
+
+    def __str__(self) -> str:
+        return f"note {self.pk} on lead {self.lead_id}"

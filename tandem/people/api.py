@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema, Status
 
 from tandem.people import selectors, services
 from tandem.people.access import require_permission
-from tandem.people.models import ApiToken, User
+from tandem.people.models import User
 
 router = Router(tags=["people"])
 

@@ -3,7 +3,6 @@ from django.db import models
 from tandem.core.roles import ROLE_NAMES, TEAM_NAMES
 
 
-
 class TeamChoice(models.TextChoices):
     MARKETING = "marketing", TEAM_NAMES["marketing"]
     TELE = "tele", TEAM_NAMES["tele"]

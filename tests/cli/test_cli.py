@@ -52,8 +52,8 @@ def test_a_yaml_syntax_error_names_the_line(tmp_path):
 
 def _digest(seed: int) -> list:
     accounts, leads = generate(seed=seed, leads=300, until=datetime(2026, 6, 1, tzinfo=UTC))
-    return [a.name for a in accounts[:20]] + [(l.email, l.stage, [(e.to_stage, e.at, e.reason) for e in l.events])
-                                               for l in leads]
+    return [a.name for a in accounts[:20]] + [(lead.email, lead.stage, [(e.to_stage, e.at, e.reason) for e in lead.events])
+                                               for lead in leads]
 
 
 def test_the_generator_is_deterministic_for_a_seed():
