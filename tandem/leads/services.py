@@ -125,6 +125,8 @@ def _bump(lead: Lead, expected_version: int | None, **changes: Any) -> None:
 
 @transaction.atomic
 def lead_update(*, lead: Lead, changes: dict[str, Any], by: Any, expected_version: int | None = None) -> Lead:
+    if by is not None and not by.can("lead.update"):
+        raise PermissionDenied("your role may not edit leads")
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise LeadInvalid(f"cannot be edited here: {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
@@ -225,6 +227,8 @@ def lead_assign(*, lead: Lead, owner: Any, by: Any, rule: str = "manual", explan
 
 @transaction.atomic
 def lead_note_add(*, lead: Lead, body: str, by: Any) -> Note:
+    if by is not None and not by.can("lead.update"):
+        raise PermissionDenied("your role may not add notes")
     if not body.strip():
         raise LeadInvalid("a note cannot be empty", field="body")
     note = Note.objects.create(lead=lead, author=by, body=body)

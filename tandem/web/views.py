@@ -98,7 +98,7 @@ def lead_note(request: HttpRequest, lead_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             lead_services.lead_note_add(lead=lead, body=form.cleaned_data["body"], by=request.user)
-        except LeadError as exc:
+        except (LeadError, PermissionDenied) as exc:
             messages.error(request, str(exc))
     else:
         messages.error(request, "A note cannot be empty.")
