@@ -1,0 +1,1 @@
+"""Comparisons with third-party reference implementations (marked ``references``)."""
