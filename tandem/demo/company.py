@@ -46,3 +46,25 @@ SOURCES = (("web", 30, ("Google search", "Your website", "")), ("webinar", 14, (
            ("event", 12, ("Trade fair", "Met you at a conference")), ("paid", 16, ("LinkedIn ad", "Google ad", "")),
            ("referral", 8, ("A colleague", "Recommended by a partner")), ("content", 12, ("Whitepaper", "Blog", "")),
            ("direct_mail", 4, ("Letter in the post", "")), ("outbound", 4, ("", "Your sales rep called")))
+
+#: name, type, main channel, monthly cadence (every N months), budget per run (EUR), sales owner
+CAMPAIGNS = (
+    ("Webinar: Ops Automation", "webinar", "webinar", 2, 6_000, "julia"),
+    ("Trade fair: LogiMAT", "trade fair", "event", 12, 45_000, "marc"),
+    ("Trade fair: Hannover Messe", "trade fair", "event", 12, 60_000, "anna"),
+    ("Google Ads: brand", "paid search", "paid_click", 1, 4_000, "peter"),
+    ("LinkedIn Ads: CFO persona", "paid social", "paid_click", 1, 5_500, "julia"),
+    ("Whitepaper: The Cost of Manual Ops", "content syndication", "content_shared", 3, 8_000, "marc"),
+    ("Nurture: Monthly newsletter", "nurture email", "email_click", 1, 800, "anna"),
+    ("Direct mail: Enterprise box", "direct mail", "direct_mail", 6, 18_000, "peter"),
+    ("Partner referrals", "referral programme", "referral", 3, 3_000, "julia"),
+)
+#: the channel of the touch that created the lead, by recorded source
+SOURCE_CHANNEL = {"web": "form_fill", "webinar": "webinar", "event": "event", "paid": "paid_click",
+                  "referral": "referral", "content": "content_shared", "direct_mail": "direct_mail",
+                  "outbound": "call"}
+#: the campaign a source's creating touch belongs to (index into CAMPAIGNS), if any
+SOURCE_CAMPAIGNS = {"webinar": (0,), "event": (1, 2), "paid": (3, 4), "content": (5,), "direct_mail": (7,),
+                    "referral": (8,)}
+CONTENT_ITEMS = ("Whitepaper: The Cost of Manual Ops", "Case study: Atlas Logistik", "ROI calculator",
+                 "Product tour video", "Pricing page")

@@ -55,6 +55,15 @@ class GenOpportunity:
 
 
 @dataclass
+class GenTouch:
+    channel: str
+    at: int
+    campaign: int | None = None  # index into company.CAMPAIGNS
+    actor: str | None = None
+    content_item: str = ""
+
+
+@dataclass
 class GenLead:
     key: int
     first_name: str
@@ -72,6 +81,7 @@ class GenLead:
     events: list[GenEvent] = field(default_factory=list)
     owners: list[tuple[int, str, str]] = field(default_factory=list)  # (at, username, rule)
     opportunity: GenOpportunity | None = None
+    touches: list[GenTouch] = field(default_factory=list)
 
     @property
     def stage(self) -> str:
@@ -247,11 +257,41 @@ def generate(*, seed: int, leads: int, until: datetime, months: int = 15) -> tup
             if lead.score >= 50 and not lead.phone and lead_rng.random() < 0.5:
                 lead.phone = f"+49 40 {lead_rng.randrange(1000000, 9999999)}"
             Journey(lead_rng, lead, account, end).run()
+            add_touches(lead_rng, lead, end)
             yield lead
 
     return accounts, stream()
 
 
-def as_datetime(ts: int, tz) -> datetime:
-    return datetime.fromtimestamp(ts, tz)
+def _marketing_touch(rng: random.Random, at: int) -> GenTouch:
+    channel = rng.choice(("web_visit", "web_visit", "email_open", "email_click", "paid_click", "content_shared"))
+    campaign = {"email_click": 6, "email_open": 6, "paid_click": rng.choice((3, 4)), "content_shared": 5}.get(channel)
+    item = rng.choice(c.CONTENT_ITEMS) if channel in ("web_visit", "content_shared") else ""
+    return GenTouch(channel, at, campaign, None, item)
 
+
+def add_touches(rng: random.Random, lead: GenLead, until: int) -> None:
+    """Touches around the journey: research before the lead exists, the creating touch, nurture,
+    reps' calls and emails after hand-offs, meetings in Sales, and marketing touches during deals."""
+    created = lead.created_at
+    for _ in range(rng.randrange(0, 4)):
+        lead.touches.append(_marketing_touch(rng, created - rng.randrange(HOUR, 30 * DAY)))
+    campaigns = c.SOURCE_CAMPAIGNS.get(lead.source)
+    actor = lead.owners[0][1] if lead.source == "outbound" and lead.owners else None
+    lead.touches.append(GenTouch(c.SOURCE_CHANNEL[lead.source], created, rng.choice(campaigns) if campaigns else None,
+                                 actor, c.CONTENT_ITEMS[0] if lead.source == "content" else ""))
+    if lead.self_reported:
+        lead.touches.append(GenTouch("self_reported", created, None, None, lead.self_reported))
+    for event in lead.events:
+        if event.to_stage == "mql" and event.at < until:
+            reps = [o[1] for o in lead.owners] or [None]
+            delay = int(rng.expovariate(1 / (3 * HOUR)))
+            if reps[0] and event.at + delay < until:
+                lead.touches.append(GenTouch(rng.choice(("call", "email_sent")), event.at + delay, None, reps[0]))
+        if event.to_stage in ("sal", "sql") and event.actor and event.at + DAY < until:
+            lead.touches.append(GenTouch("meeting", event.at + rng.randrange(HOUR, DAY), None, event.actor))
+    end = lead.events[-1].at
+    for _ in range(rng.randrange(0, 5)):
+        at = created + rng.randrange(0, max(1, min(end, until) - created + 1))
+        lead.touches.append(_marketing_touch(rng, at))
+    lead.touches.sort(key=lambda t: t.at)

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils.text import slugify
 
 from tandem.accounts.models import Account
+from tandem.campaigns.models import Campaign
 from tandem.demo import company
 from tandem.demo.generator import GenLead, generate
 from tandem.leads.models import Assignment, Lead, StageEvent
 from tandem.opportunities.models import Opportunity
 from tandem.people.models import User
 from tandem.taxonomy.selectors import taxonomy_current
+from tandem.touchpoints.models import Touchpoint
 
 BATCH = 2000
 TEAM_OF_ROLE = {"marketing": "marketing", "sdr": "tele", "sales": "sales", "manager": "management",
@@ -29,6 +33,29 @@ class LoadSummary:
     leads: int
     stage_events: int
     opportunities: int
+    touchpoints: int = 0
+    campaigns: int = 0
+
+
+UTM = {"paid_click": ("google", "cpc"), "email_click": ("newsletter", "email"), "email_open": ("newsletter", "email"),
+       "content_shared": ("syndication", "content"), "webinar": ("webinar", "event"), "event": ("fair", "event")}
+
+
+def demo_campaigns_create(users: dict[str, User], until: datetime, months: int = 15) -> list[Campaign]:
+    """The demo's campaigns, planned jointly: a Marketing owner and a Sales owner each, budget and cost."""
+    start = (until - timedelta(days=months * 30)).date()
+    campaigns = []
+    for i, (name, kind, channel, every, budget, sales_owner) in enumerate(company.CAMPAIGNS):
+        runs = max(1, months // every)
+        total = Decimal(budget * runs)
+        campaigns.append(Campaign(
+            name=name, type=kind, channel=channel, marketing_owner=users["maria" if i % 2 else "tom"],
+            sales_owner=users[sales_owner], starts_on=start, ends_on=until.date(), budget=total,
+            actual_cost=(total * Decimal(90 + (i * 7) % 21) / 100).quantize(Decimal("0.01")),
+            target_segment=("enterprise" if "Enterprise" in name else "mid" if "CFO" in name else ""),
+            goal_leads=runs * 120, goal_mqls=runs * 30, goal_pipeline=total * 6, goal_revenue=total * 2,
+            status="active", utm_campaign=slugify(name), created_at=until, updated_at=until))
+    return Campaign.objects.bulk_create(campaigns)
 
 
 class DemoAlreadyLoaded(RuntimeError):
@@ -65,9 +92,26 @@ def _lead_row(gen: GenLead, account_ids: dict[int, int], users: dict[str, User])
                 lawful_basis="consent" if gen.source in ("web", "webinar", "content") else "legitimate_interest")
 
 
-def _write_batch(batch: list[GenLead], account_ids: dict[int, int], users: dict[str, User], version: int) -> tuple[int, int]:
+def _touch_rows(gen: GenLead, lead: Lead, account_id: int, campaigns: list[Campaign], users: dict[str, User],
+                opportunity: Opportunity | None) -> list[Touchpoint]:
+    rows = []
+    for t in gen.touches:
+        campaign = campaigns[t.campaign] if t.campaign is not None else None
+        source, medium = UTM.get(t.channel, ("", ""))
+        in_deal = opportunity is not None and t.at >= gen.opportunity.created_at
+        rows.append(Touchpoint(
+            lead_id=lead.pk, account_id=account_id, opportunity=opportunity if in_deal else None, channel=t.channel,
+            campaign=campaign, content_item=t.content_item, utm_source=source if campaign else "",
+            utm_medium=medium if campaign else "", utm_campaign=campaign.utm_campaign if campaign else "",
+            occurred_at=_ts(t.at), recorded_at=_ts(t.at), actor=users.get(t.actor) if t.actor else None,
+            source="demo"))
+    return rows
+
+
+def _write_batch(batch: list[GenLead], account_ids: dict[int, int], users: dict[str, User], version: int,
+                 campaigns: list[Campaign]) -> tuple[int, int, int]:
     leads = Lead.objects.bulk_create([_lead_row(g, account_ids, users) for g in batch])
-    events, assignments, opportunities = [], [], []
+    events, assignments, opportunities, touch_leads = [], [], [], []
     for gen, lead in zip(batch, leads, strict=True):
         for e in gen.events:
             actor = users.get(e.actor) if e.actor else None
@@ -89,10 +133,14 @@ def _write_batch(batch: list[GenLead], account_ids: dict[int, int], users: dict[
                 closed_at=_ts(o.closed_at) if o.closed_at else None, updated_at=_ts(o.closed_at or o.created_at),
                 stage="closed" if o.closed_at else "proposal",
                 expected_close_date=_ts(o.closed_at or o.created_at + 60 * 86400).date()))
+        touch_leads.append((gen, lead, opportunities[-1] if gen.opportunity else None))
     StageEvent.objects.bulk_create(events, batch_size=5000)
     Assignment.objects.bulk_create(assignments, batch_size=5000)
     Opportunity.objects.bulk_create(opportunities, batch_size=5000)
-    return len(events), len(opportunities)
+    touches = [row for gen, lead, opp in touch_leads
+               for row in _touch_rows(gen, lead, account_ids[gen.account], campaigns, users, opp)]
+    Touchpoint.objects.bulk_create(touches, batch_size=5000)
+    return len(events), len(opportunities), len(touches)
 
 
 def demo_load(*, seed: int, leads: int, until: datetime, progress: Callable[[int], None] | None = None) -> LoadSummary:
@@ -109,20 +157,21 @@ def demo_load(*, seed: int, leads: int, until: datetime, progress: Callable[[int
                     created_at=_ts(int(until.timestamp()) - 500 * 86400), updated_at=until)
             for a in gen_accounts], batch_size=5000)
     account_ids = {g.key: a.pk for g, a in zip(gen_accounts, created, strict=True)}
-    n_events = n_opps = done = 0
+    campaigns = demo_campaigns_create(users, until)
+    n_events = n_opps = n_touches = done = 0
     batch: list[GenLead] = []
     for gen in stream:
         batch.append(gen)
         if len(batch) == BATCH:
             with transaction.atomic():
-                e, o = _write_batch(batch, account_ids, users, version)
-            n_events, n_opps, done, batch = n_events + e, n_opps + o, done + len(batch), []
+                e, o, t = _write_batch(batch, account_ids, users, version, campaigns)
+            n_events, n_opps, n_touches, done, batch = n_events + e, n_opps + o, n_touches + t, done + len(batch), []
             if progress:
                 progress(done)
     if batch:
         with transaction.atomic():
-            e, o = _write_batch(batch, account_ids, users, version)
-        n_events, n_opps, done = n_events + e, n_opps + o, done + len(batch)
+            e, o, t = _write_batch(batch, account_ids, users, version, campaigns)
+        n_events, n_opps, n_touches, done = n_events + e, n_opps + o, n_touches + t, done + len(batch)
         if progress:
             progress(done)
-    return LoadSummary(len(users), len(created), done, n_events, n_opps)
+    return LoadSummary(len(users), len(created), done, n_events, n_opps, n_touches, len(campaigns))

@@ -20,8 +20,9 @@ def load_with_progress(*, seed: int, leads: int, until_text: str | None, stdout)
                                 progress=lambda done: progress.update(task, completed=done))
         except DemoAlreadyLoaded as exc:
             raise CommandError(str(exc)) from exc
-    stdout.write(f"Loaded {summary.leads} leads, {summary.stage_events} stage events, {summary.accounts} accounts, "
-                 f"{summary.opportunities} opportunities (seed {seed}, history until {until:%Y-%m-%d}).")
+    stdout.write(f"Loaded {summary.leads} leads, {summary.stage_events} stage events, {summary.touchpoints} "
+                 f"touchpoints, {summary.accounts} accounts, {summary.opportunities} opportunities, "
+                 f"{summary.campaigns} campaigns (seed {seed}, history until {until:%Y-%m-%d}).")
 
 
 class Command(BaseCommand):
