@@ -1,5 +1,8 @@
 """``tandem attribution PATHS.csv --model MODEL``: per-channel credit from a path file.
 
+(``tandem attribution --from … --to … --level … --by …`` reports on the instance's own ledger
+instead; that form lives in tandem.attribution.cli.)
+
 Prints each channel's conversions and value under the chosen model as a table (or JSON with
 ``--json``); ``--model all`` shows every model side by side. Exit status: 0 on success, 2 on bad
 arguments or bad input (the message names the line and the column). Credit summed over channels
@@ -121,7 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run ``tandem attribution``; returns the exit status."""
+    """Run ``tandem attribution``; returns the exit status.
+
+    With ``--from``/``--to``/``--period``/``--level``/``--by`` (and no path file) it reports on the
+    instance's own touchpoint ledger instead: see tandem.attribution.cli.
+    """
+    from tandem.attribution.cli import main as ledger_main
+    from tandem.attribution.cli import wants_ledger
+
+    if wants_ledger(sys.argv[1:] if argv is None else argv):
+        return ledger_main(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

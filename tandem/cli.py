@@ -1,6 +1,7 @@
 """The `tandem` command. Thin: it hands each subcommand to the code that does the work.
 
-`tandem attribution …` runs without a database; every other subcommand is a Django
+`tandem attribution PATHS.csv …` runs without a database (its ledger form, with --from/--to,
+sets Django up itself: tandem.attribution.cli); every other subcommand is a Django
 management command (`tandem demo`, `tandem serve`, `tandem worker`, `tandem taxonomy …`,
 `tandem migrate`, …).
 """

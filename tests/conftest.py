@@ -23,6 +23,12 @@ def _no_fixed_clock(monkeypatch):
     monkeypatch.delenv("TANDEM_NOW_SHIFT", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _import_files_in_tmp(settings, tmp_path_factory):
+    """Uploaded import files go to a temporary directory, never into the working tree."""
+    settings.TANDEM_IMPORT_DIR = str(tmp_path_factory.getbasetemp() / "imports")
+
+
 @pytest.fixture
 def make_user(db):
     from tandem.people.services import user_create
@@ -112,9 +118,14 @@ def api(client):
     """Call the API with a bearer token: api("GET", "/leads", token, json=...)."""
     import json as _json
 
-    def call(method: str, path: str, token: str | None, *, json=None, query=None):
+    def call(method: str, path: str, token: str | None, *, json=None, query=None, files=None):
         headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
         url = "/api/v1" + path
+        if files is not None:  # a multipart upload: form fields from json, files as {name: (filename, bytes)}
+            from django.core.files.uploadedfile import SimpleUploadedFile
+
+            uploads = {name: SimpleUploadedFile(filename, content) for name, (filename, content) in files.items()}
+            return client.post(url, {**(json or {}), **uploads}, **headers)
         if method == "GET":
             return client.get(url, query or {}, **headers)
         body = _json.dumps(json if json is not None else {})

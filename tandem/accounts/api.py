@@ -68,6 +68,14 @@ def create_account(request: HttpRequest, payload: AccountIn):
     return Status(201, services.account_create(by=request.auth, **payload.dict()))
 
 
+@router.get("/export.csv", response={200: None}, summary="Export the account list as CSV",
+            openapi_extra={"responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}}})
+def export_accounts(request: HttpRequest, filters: Query[AccountListQuery]):
+    from tandem.imports.exports import csv_response
+
+    return csv_response(kind="accounts", user=request.auth, filters=filters.dict(exclude={"limit", "after_id"}))
+
+
 @router.get("/{account_id}", response=AccountOut)
 def get_account(request: HttpRequest, account_id: int):
     require_permission(request.auth, "account.view")

@@ -69,4 +69,12 @@ def account_update(*, account: Account, by: Any, expected_version: int | None = 
         raise StaleVersion(f"the account changed since version {version}; reload it and try again")
     account.refresh_from_db()
     audit_record(actor=by, action="account.update", obj=account, changes=field_changes(before, cleaned))
+    _account_changed(account)
     return account
+
+
+def _account_changed(account: Account) -> None:
+    """Its leads' scores read the account's fields (tandem.scoring): rescore them once this commits."""
+    from tandem.scoring.tasks import rescore_account
+
+    transaction.on_commit(lambda: rescore_account.enqueue(account.pk))

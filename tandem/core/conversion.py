@@ -220,3 +220,23 @@ def speed_to_lead(entered_at: np.ndarray, first_touch_at: np.ndarray, *, unit: s
     share = met / (met + breached) if met + breached else None
     return SpeedToLead(result.leads, result.touched, result.untouched, median, p90, unit, met, breached,
                        share)
+
+
+def cohort_members(ledger: Ledger, from_stage: str, to_stage: str, cohort: Period, *,
+                   as_of: datetime | None = None,
+                   ranks: Mapping[str, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The records behind one cohort: its lead ids and the days each took to reach B (NaN: not reached).
+
+    The same entries `cohort_conversion` (whole periods) and `window_conversion` (spans) count, so
+    `len(leads)` is their `entered` and the non-NaN days their `reached`.
+    """
+    view = ledger.until(as_of) if as_of is not None else ledger
+    if cohort.kind == "span":
+        bucket = np.searchsorted(np.array([cohort.start_epoch, cohort.end_epoch]), view.at, side="right") - 1
+        wanted = 0
+    else:
+        bucket = period_index(cohort.kind, view.at)
+        wanted = int(period_index(cohort.kind, np.array([cohort.start_epoch], dtype=np.int64))[0])
+    entries = _cohort_entries(view, from_stage, to_stage, bucket, ranks or stage_ranks())
+    chosen = entries.bucket == wanted
+    return view.lead[entries.pos[chosen]], entries.days[chosen]

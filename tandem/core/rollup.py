@@ -159,18 +159,30 @@ def _aggregate(stages: tuple[str, ...], dimension: str | None, labels: tuple[str
 
 def daily_rollup(ledger: Ledger, dimension: str | None = None) -> DailyRollup:
     """Per (UTC day, stage, dimension value): entries, exits, exit seconds and first-entry counts."""
-    dim_codes = ledger.dims[dimension].codes if dimension else np.zeros(len(ledger), dtype=np.int32)
-    labels = tuple(ledger.dims[dimension].labels) if dimension else ()
+    return daily_rollups(ledger, [dimension])[dimension]
+
+
+def daily_rollups(ledger: Ledger, dimensions: Sequence[str | None]) -> dict[str | None, DailyRollup]:
+    """`daily_rollup(ledger, d)` for each dimension d (None: the total), sharing the per-event work.
+
+    The first-entry flags and the stays do not depend on the dimension, so they are found once and
+    only the summing is done per dimension: the result for each d is exactly `daily_rollup(ledger, d)`.
+    """
     day = np.floor_divide(ledger.at, DAY_S)
     flags = first_entry_flags(ledger, KINDS)
     entries: dict[str, np.ndarray | None] = {"entries": None, **{f"first_{k}": flags[k] for k in KINDS}}
     left = np.flatnonzero(ledger.prev >= 0)
     stay_seconds = ledger.at[left] - ledger.at[left - 1]
     exits: dict[str, np.ndarray | None] = {"exits": None, "exit_seconds": stay_seconds}
-    return _aggregate(ledger.stages, dimension, labels, [
-        (day, ledger.stage, dim_codes, entries),
-        (day[left], ledger.prev[left], dim_codes[left - 1], exits),
-    ])
+    result = {}
+    for dimension in dimensions:
+        dim_codes = ledger.dims[dimension].codes if dimension else np.zeros(len(ledger), dtype=np.int32)
+        labels = tuple(ledger.dims[dimension].labels) if dimension else ()
+        result[dimension] = _aggregate(ledger.stages, dimension, labels, [
+            (day, ledger.stage, dim_codes, entries),
+            (day[left], ledger.prev[left], dim_codes[left - 1], exits),
+        ])
+    return result
 
 
 def combine(*rollups: DailyRollup, signs: Sequence[int] | None = None) -> DailyRollup:

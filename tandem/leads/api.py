@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
+from tandem.intake.idempotency import idempotent, rendered, request_scope
 from tandem.leads import selectors, services
 from tandem.people.access import require_permission
 
@@ -151,7 +152,20 @@ def list_leads(request: HttpRequest, filters: Query[LeadListQuery]):
 def create_lead(request: HttpRequest, payload: LeadIn):
     require_permission(request.auth, "lead.create")
     data = services.LeadData(**payload.dict(exclude={"at"}))
-    return Status(201, services.lead_create(data=data, by=request.auth, at=payload.at))
+
+    def run() -> HttpResponse:  # an Idempotency-Key header makes a retry replay the first response
+        lead = services.lead_create(data=data, by=request.auth, at=payload.at)
+        return rendered(request, LeadOut.from_orm(lead).model_dump(), status=201)
+
+    return idempotent(request, scope=request_scope(request), run=run)
+
+
+@router.get("/export.csv", response={200: None}, summary="Export the lead list as CSV (the list's filters)",
+            openapi_extra={"responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}}})
+def export_leads(request: HttpRequest, filters: Query[LeadListQuery]):
+    from tandem.imports.exports import csv_response
+
+    return csv_response(kind="leads", user=request.auth, filters=filters.dict(exclude={"limit", "cursor"}))
 
 
 @router.get("/{lead_id}", response=LeadOut)
@@ -212,6 +226,8 @@ def _summary(entry: selectors.TimelineEntry) -> str:
         return f"{obj.from_stage or 'new'} → {obj.to_stage} ({obj.action}{', ' + obj.reason_code if obj.reason_code else ''})"
     if entry.kind == "assignment":
         return f"owner → {obj.to_owner or 'nobody'} ({obj.rule})"
+    if entry.kind == "touchpoint":
+        return f"{obj.get_channel_display()}{' · ' + obj.campaign.name if obj.campaign else ''}"
     return obj.body
 
 
@@ -220,4 +236,3 @@ def add_note(request: HttpRequest, lead_id: int, payload: NoteIn):
     require_permission(request.auth, "lead.update")
     lead = selectors.lead_get_for_user(lead_id=lead_id, user=request.auth)
     return Status(201, services.lead_note_add(lead=lead, body=payload.body, by=request.auth))
-

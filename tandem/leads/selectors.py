@@ -126,11 +126,14 @@ class TimelineEntry:
 
 
 def lead_timeline(*, lead: Lead) -> list[TimelineEntry]:
-    """Stage events, owner changes and notes (and touchpoints, once recorded), newest first."""
+    """Stage events, owner changes, notes and touchpoints (the newest few hundred), newest first."""
     entries = [TimelineEntry("stage", e.occurred_at, e) for e in lead_stage_history(lead=lead)]
     entries += [TimelineEntry("assignment", a.occurred_at, a)
                 for a in Assignment.objects.filter(lead=lead).select_related("to_owner", "from_owner", "by")]
     entries += [TimelineEntry("note", n.created_at, n) for n in Note.objects.filter(lead=lead).select_related("author")]
+    from tandem.touchpoints.selectors import touchpoints_for_lead  # here, as that module imports this one
+
+    entries += [TimelineEntry("touchpoint", t.occurred_at, t) for t in touchpoints_for_lead(lead=lead)]
     return sorted(entries, key=lambda e: (e.at, getattr(e.obj, "id", 0)), reverse=True)
 
 

@@ -97,13 +97,15 @@ def lead_create(*, data: LeadData, by: Any = None, at: datetime | None = None) -
             if not all(r.passed for r in results):
                 failed = "; ".join(f"{r.criterion} ({r.detail})" for r in results if not r.passed)
                 raise LeadInvalid(f"entry criteria for {initial.key} not met: {failed}", field="email")
-            StageEvent.objects.create(
+            event = StageEvent.objects.create(
                 lead=lead, from_stage="", to_stage=initial.key, action="create", occurred_at=occurred,
                 actor=by, actor_kind=ActorKind.USER if by else ActorKind.SYSTEM,
                 actor_team=by.team if by else "", criteria=[r.as_dict() for r in results], taxonomy_version=number,
             )
             audit_record(actor=by, action="lead.create", obj=lead,
                          changes={k: [None, v] for k, v in values.items() if v not in ("", None)})
+            _stage_entered(lead, event)
+            _rescore(lead, new=True)
             lead_auto_advance(lead=lead, at=occurred)
     except IntegrityError as exc:
         existing = Lead.objects.filter(email_normalized=values["email_normalized"]).values_list("id", flat=True).first()
@@ -142,6 +144,7 @@ def lead_update(*, lead: Lead, changes: dict[str, Any], by: Any, expected_versio
             email_normalized=values.get("email_normalized")).values_list("id", flat=True).first() or 0) from exc
     lead.refresh_from_db()
     audit_record(actor=by, action="lead.update", obj=lead, changes=field_changes(before, values))
+    _rescore(lead, advance=True)
     return lead
 
 
@@ -168,6 +171,7 @@ def _move(*, lead: Lead, verdict: Verdict, by: Any, kind: str, reason_code: str,
                  changes={"stage": [lead.stage, transition.to], **({"reason_code": [None, reason_code]}
                                                                    if reason_code else {})})
     lead.refresh_from_db()
+    _stage_entered(lead, event)
     return event
 
 
@@ -196,6 +200,25 @@ def lead_act(*, lead: Lead, action: str, by: Any, reason_code: str | None = None
     transition = lifecycle.transition_for_action(taxonomy, lead.stage, action)
     return lead_advance_stage(lead=lead, to_stage=transition.to, by=by, reason_code=reason_code, note=note,
                               expected_version=expected_version, at=at)
+
+
+def _rescore(lead: Lead, *, advance: bool = False, new: bool = False) -> None:
+    """Keep the lead's score current after a field change (tandem.scoring; auto-advances when `advance`)."""
+    from tandem.scoring.services import lead_rescore
+
+    lead_rescore(lead=lead, advance=advance, new=new)
+
+
+def _stage_entered(lead: Lead, event: StageEvent) -> None:
+    """Scores, routing and SLA timers react to a stage entry, in the same transaction (tandem.scoring,
+    tandem.routing, tandem.sla)."""
+    from tandem.routing.services import lead_route
+    from tandem.scoring.services import scoring_on_stage_event
+    from tandem.sla.services import sla_on_stage_event
+
+    scoring_on_stage_event(lead=lead, event=event)
+    lead_route(lead=lead, event=event)
+    sla_on_stage_event(lead=lead, event=event)
 
 
 def lead_auto_advance(*, lead: Lead, at: datetime | None = None) -> list[StageEvent]:

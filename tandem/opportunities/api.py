@@ -91,6 +91,14 @@ def create_opportunity(request: HttpRequest, payload: OpportunityIn):
         currency=payload.currency, expected_close_date=payload.expected_close_date, owner=owner, at=payload.at))
 
 
+@router.get("/export.csv", response={200: None}, summary="Export the opportunity list as CSV",
+            openapi_extra={"responses": {"200": {"description": "CSV", "content": {"text/csv": {}}}}})
+def export_opportunities(request: HttpRequest, filters: Query[OpportunityListQuery]):
+    from tandem.imports.exports import csv_response
+
+    return csv_response(kind="opportunities", user=request.auth, filters=filters.dict(exclude={"limit", "after_id"}))
+
+
 @router.get("/{opportunity_id}", response=OpportunityOut)
 def get_opportunity(request: HttpRequest, opportunity_id: int):
     require_permission(request.auth, "opportunity.view")

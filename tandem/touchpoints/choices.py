@@ -33,3 +33,8 @@ class TouchSource(models.TextChoices):
     IMPORT = "import", "Import"
     USER = "user", "Entered by a user"
     DEMO = "demo", "Demo data"
+
+
+#: Click identifiers the ad platforms append to landing-page URLs; intake picks these up as form fields.
+CLICK_ID_KEYS = ("gclid", "gbraid", "wbraid", "dclid", "fbclid", "msclkid", "li_fat_id", "ttclid", "twclid",
+                 "yclid")

@@ -6,6 +6,25 @@ from tandem import clock
 from tandem.touchpoints.choices import Channel, TouchSource
 
 
+class TouchpointBatch(models.Model):
+    """One batch delivered through the API: who sent it, when, and what became of its items."""
+
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="+")
+    token_prefix = models.CharField(max_length=12, blank=True, help_text="The API token it came with, if any.")
+    received = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0, help_text="Already recorded (same source and external id).")
+    rejected = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"batch {self.pk}: {self.created}/{self.received} stored"
+
+
 class Touchpoint(models.Model):
     """One interaction of a lead. Append-only: corrections are new rows, never edits.
 
@@ -36,6 +55,8 @@ class Touchpoint(models.Model):
     external_id = models.CharField(max_length=200, blank=True, help_text="The sender's id, to refuse duplicates.")
     properties = models.JSONField(default=dict, blank=True)
     original_lead_id = models.BigIntegerField(null=True, blank=True)
+    batch = models.ForeignKey(TouchpointBatch, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="touchpoints", help_text="The API batch that brought it, if any.")
 
     class Meta:
         ordering = ["occurred_at", "id"]

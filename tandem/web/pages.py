@@ -41,7 +41,18 @@ def lead_page(*, lead: Lead, user: Any) -> dict[str, Any]:
         "timeline": lead_selectors.lead_timeline(lead=lead),
         "opportunities": list(lead.opportunities.all()),
         "can_note": user.can("lead.update"),
+        **_handoff(lead),
     }
+
+
+def _handoff(lead: Lead) -> dict[str, Any]:
+    """The lead's explained score, SLA timers and routing decisions (tandem.scoring, .sla, .routing)."""
+    from tandem.routing.selectors import lead_decisions
+    from tandem.scoring.selectors import lead_score_view
+    from tandem.sla.selectors import lead_open_timers
+
+    return {"score_view": lead_score_view(lead=lead), "sla_timers": lead_open_timers(lead=lead),
+            "routing": list(lead_decisions(lead=lead)[:3])}
 
 
 def definitions() -> dict[str, Any]:
@@ -53,5 +64,13 @@ def definitions() -> dict[str, Any]:
                   "reasons": [taxonomy.reason(c) for c in t.reasons]} for t in stage.next]
         stages.append({"stage": stage, "owner": TEAM_NAMES.get(stage.owner_team, stage.owner_team),
                        "queue": TEAM_NAMES.get(stage.queue_team, stage.queue_team), "next": nexts})
+    from tandem.sla.selectors import policies_by_stage
+
+    policies = policies_by_stage()
+    for entry in stages:
+        entry["sla"] = policies.get(entry["stage"].key, [])
+    from tandem.reporting.definitions_page import TIME_RULES, metric_sections  # the metrics' definitions
+
     return {"stages": stages, "taxonomy": taxonomy, "number": number,
-            "versions": taxonomy_selectors.taxonomy_versions()[:50]}
+            "versions": taxonomy_selectors.taxonomy_versions()[:50],
+            "metric_sections": metric_sections(), "time_rules": TIME_RULES}

@@ -145,3 +145,14 @@ def test_win_rate_deal_size_and_mean_cycle_from_deal_rollups_equal_the_opportuni
         direct, rolled = pipeline.sales_cycle(opps, period), rollup.sales_cycle_from_rollup(days, period)
         assert (rolled.count, rolled.mean_days) == (direct.count, direct.mean_days)
 
+
+
+@settings(max_examples=40, deadline=None)
+@given(event_lists())
+def test_rollups_for_several_dimensions_at_once_equal_one_rollup_per_dimension(evs):
+    labels = [("web", "fair", "ads")[e.lead_id % 3] for e in evs]
+    ledger = Ledger.from_events(evs, dims={"source": labels})
+    together = rollup.daily_rollups(ledger, [None, "source"])
+    for dimension in (None, "source"):
+        alone = rollup.daily_rollup(ledger, dimension)
+        assert rows_of(together[dimension]) == rows_of(alone)

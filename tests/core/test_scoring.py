@@ -19,6 +19,7 @@ from tandem.core.scoring import (
     round_half_up,
     score,
     score_bulk,
+    score_bulk_detail,
 )
 
 NOW = datetime(2026, 3, 24, 12, tzinfo=UTC)
@@ -257,3 +258,14 @@ def test_bulk_scores_many_leads_in_chunks_the_same_as_one_by_one():
                               touches.campaigns[k] if (k := touches.campaign_codes[j]) >= 0 else None)
                         for j in range(offsets[i], offsets[i + 1])]
         assert score(LeadFacts({}, lead_touches), RULES, NOW).total == bulk.total[i]
+
+
+@settings(max_examples=100, deadline=None)
+@given(leads)
+def test_bulk_detail_gives_every_lead_the_same_explanation_as_scoring_it_alone(batch):
+    columns, touches = bulk_inputs(batch)
+    detail = score_bulk_detail(columns, touches, RULES, NOW)
+    bulk = score_bulk(columns, touches, RULES, NOW)
+    assert (detail.scores.total == bulk.total).all()
+    for i, (fields, lead_touches) in enumerate(batch):
+        assert detail.explanation(RULES, i) == score(LeadFacts(fields, lead_touches), RULES, NOW).explanation

@@ -152,6 +152,32 @@ TANDEM_ALLOW_TIME_TRAVEL = env_bool("TANDEM_ALLOW_TIME_TRAVEL", True)
 # Lists and the API page through results with keyset cursors.
 TANDEM_PAGE_SIZE_MAX = 500
 
+# The public front door (tandem.intake; see docs/intake.md).
+# Shared secrets for signed webhooks, comma-separated: list the new one beside the old while rotating.
+TANDEM_WEBHOOK_SECRETS = env_list("TANDEM_WEBHOOK_SECRETS", [])
+# Proxies (addresses or networks) whose X-Forwarded-For is believed; nobody's by default.
+TANDEM_TRUSTED_PROXIES = env_list("TANDEM_TRUSTED_PROXIES", [])
+# Web sites that embed the form (origins such as https://www.example.com): CORS and redirects.
+TANDEM_INTAKE_ORIGINS = env_list("TANDEM_INTAKE_ORIGINS", [])
+TANDEM_INTAKE_THANK_YOU_URL = env_str("TANDEM_INTAKE_THANK_YOU_URL", "")
+# Requests per client address per window on the public form: "50/10" = 50 per 10 seconds; "off".
+TANDEM_INTAKE_RATE_LIMIT = env_str("TANDEM_INTAKE_RATE_LIMIT", "50/10")
+TANDEM_INTAKE_MAX_BODY = 64 * 1024
+
+# Notifications (tandem.notifications; see docs/notifications.md). Email goes out through SMTP once
+# EMAIL_HOST is set; links in emails and webhooks start with TANDEM_BASE_URL.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tandem@localhost")
+TANDEM_EMAIL_ENABLED = bool(EMAIL_HOST)
+TANDEM_BASE_URL = env_str("TANDEM_BASE_URL", "http://127.0.0.1:8000")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

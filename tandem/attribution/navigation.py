@@ -1,0 +1,3 @@
+"""Attribution sits after Campaigns in the top navigation, for every role."""
+
+NAV = [(32, "attribution:page", "Attribution", "attribution.view")]

@@ -1,0 +1,1 @@
+NAV = [(30, "campaign_list", "Campaigns", "campaign.view")]

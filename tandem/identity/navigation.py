@@ -1,0 +1,3 @@
+"""The identity pages in the top navigation (for the roles that may merge)."""
+
+NAV = [(40, "identity_duplicates", "Duplicates", "lead.merge")]

@@ -1,0 +1,1 @@
+NAV = [(80, "import_list", "Imports", "import.run")]

@@ -1,0 +1,1 @@
+NAV = [(60, "scoring:rules", "Scoring", "lead.view")]
