@@ -16,6 +16,7 @@ from tandem.core.periods import Period, iter_periods, parse_period
 from tandem.leads.errors import LeadInvalid
 from tandem.reporting.filters import ReportFilter
 from tandem.reporting.selectors import ledger_head, report_data, rollups_fresh
+from tandem.taxonomy.selectors import taxonomy_current
 
 TREND_PAIRS = (("inquiry", "mql"), ("mql", "sal"), ("sal", "won"))
 TREND_MONTHS = 6
@@ -80,6 +81,10 @@ def dashboard_data(f: ReportFilter) -> dict[str, Any]:
         goal["query"] = ReportFilter.build(period=parse_period(goal["period"]), segment=goal["segment"] or None).query()
     reasons = _safe("reasons", f, head)
     rejections = [r for r in reasons.data.get("rows", []) if r["kind"] == "rejection:all"][:6]
+    taxonomy = taxonomy_current()[1]
+    for row in rejections:
+        reason = taxonomy.reason(row["reason"])
+        row["label"] = reason.label if reason else row["reason"]
     return {
         "filter": f,
         "query": f.query(),

@@ -1,1 +1,1 @@
-NAV = [(25, "sla:queue", "My queue", "lead.move"), (70, "sla:overview", "SLA", "lead.view")]
+NAV = [(25, "sla:queue", "My queue", "lead.move"), (34, "sla:overview", "SLA", "lead.view")]
