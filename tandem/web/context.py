@@ -36,4 +36,5 @@ def navigation(request: HttpRequest) -> dict:
     allowed = [(order, name, label) for order, name, label, perm in _all_entries() if perm is None or user.can(perm)]
     return {"nav": [(name, label) for order, name, label in allowed if order < PRIMARY_BELOW],
             "nav_more": [(name, label) for order, name, label in allowed if order >= PRIMARY_BELOW],
-            "nav_is_admin": user.role == "admin"}
+            "nav_is_admin": user.role == "admin",
+            "nav_role_short": user.get_role_display().split(" (")[0]}

@@ -27,7 +27,10 @@ def test_read_only_cannot_move_a_lead_from_the_page(client, users, make_lead):
 def test_a_sales_rep_cannot_open_a_lead_outside_their_queue(client, users, make_lead):
     lead = make_lead("mql")
     client.force_login(users["sales"])
-    assert client.get(f"/leads/{lead.pk}/").status_code == 404
+    response = client.get(f"/leads/{lead.pk}/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Not found" in html and 'class="mainnav"' in html  # Tandem's own page, navigation included
 
 
 @pytest.mark.parametrize("path", ["/", "/leads/", "/definitions/", "/tokens/", "/leads/?stage=mql&q=pers"])
