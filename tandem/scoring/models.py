@@ -2,22 +2,11 @@ from django.conf import settings
 from django.db import models
 
 from tandem import clock
+from tandem.taxonomy.models import VersionedDocument
 
 
-class RulesVersion(models.Model):
+class RulesVersion(VersionedDocument):
     """One immutable version of the scoring rulebook (fit and engagement rules). The highest number is in force."""
-
-    number = models.PositiveIntegerField(unique=True)
-    document = models.JSONField()
-    created_at = models.DateTimeField(default=clock.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    note = models.CharField(max_length=300, blank=True)
-    summary = models.JSONField(default=list, help_text="One plain line per change against the previous version.")
-    diff = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-number"]
 
     def __str__(self) -> str:
         return f"rules v{self.number}"

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from tandem.audit.services import audit_record
+from tandem.core.documents import document_format, document_parse
 from tandem.core.scoring import (
     NumberColumn,
     Rulebook,
@@ -40,23 +40,12 @@ class RulesUnchanged(ValueError):
 
 
 def rules_document_load(text: str, *, filename: str = "") -> dict[str, Any]:
-    """Parse YAML or JSON text into a rules document; syntax errors name the line."""
-    try:
-        if filename.endswith(".json"):
-            return json.loads(text)
-        return yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise RulesInvalid([f"line {exc.lineno}, column {exc.colno}: {exc.msg}"]) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise RulesInvalid([f"{where}{getattr(exc, 'problem', None) or exc}"]) from exc
+    """Parse YAML or JSON text into a document; syntax errors name the line."""
+    return document_parse(text, filename=filename, invalid=RulesInvalid)
 
 
 def rules_document_dump(document: dict[str, Any], *, fmt: str = "yaml") -> str:
-    if fmt == "json":
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110)
+    return document_format(document, fmt=fmt, width=110)
 
 
 def rules_default_document() -> dict[str, Any]:

@@ -4,11 +4,8 @@ from django.db import models
 from tandem import clock
 
 
-class TaxonomyVersion(models.Model):
-    """One immutable version of the lead taxonomy (stages, transitions, criteria, reasons).
-
-    The highest number is in force. Every stage event records the number it was judged by.
-    """
+class VersionedDocument(models.Model):
+    """One immutable version of a rule document (the taxonomy, the scoring rulebook). The highest number is in force."""
 
     number = models.PositiveIntegerField(unique=True)
     document = models.JSONField()
@@ -20,7 +17,15 @@ class TaxonomyVersion(models.Model):
     diff = models.TextField(blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-number"]
+
+
+class TaxonomyVersion(VersionedDocument):
+    """One immutable version of the lead taxonomy (stages, transitions, criteria, reasons).
+
+    The highest number is in force. Every stage event records the number it was judged by.
+    """
 
     def __str__(self) -> str:
         return f"v{self.number}"

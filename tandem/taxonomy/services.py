@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from tandem.audit.services import audit_record
+from tandem.core.documents import document_format, document_parse
 from tandem.core.taxonomy import TaxonomyInvalid, change_summary, document_diff, parse_taxonomy
 from tandem.taxonomy.models import TaxonomyVersion
 
@@ -22,23 +21,12 @@ class TaxonomyUnchanged(ValueError):
 
 
 def taxonomy_document_load(text: str, *, filename: str = "") -> dict[str, Any]:
-    """Parse YAML or JSON text into a document; errors name the line."""
-    try:
-        if filename.endswith(".json"):
-            return json.loads(text)
-        return yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise TaxonomyInvalid([f"line {exc.lineno}, column {exc.colno}: {exc.msg}"]) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise TaxonomyInvalid([f"{where}{getattr(exc, 'problem', None) or exc}"]) from exc
+    """Parse YAML or JSON text into a document; syntax errors name the line."""
+    return document_parse(text, filename=filename, invalid=TaxonomyInvalid)
 
 
 def taxonomy_document_dump(document: dict[str, Any], *, fmt: str = "yaml") -> str:
-    if fmt == "json":
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    return document_format(document, fmt=fmt, width=100)
 
 
 def taxonomy_publish(*, document: dict[str, Any], by: Any = None, note: str = "") -> TaxonomyVersion:
