@@ -57,10 +57,17 @@ def times(value) -> str:
     return DASH if value in (None, "") else f"{float(value):.1f}x"
 
 
+ACRONYMS = {"cac": "CAC", "clv": "CLV", "roi": "ROI", "acv": "ACV", "sla": "SLA", "slas": "SLAs", "mql": "MQL",
+            "mqls": "MQLs", "sal": "SAL", "sals": "SALs", "sql": "SQL", "sqls": "SQLs", "utm": "UTM", "p90": "P90",
+            "id": "id"}
+
+
 @register.filter
 def words(name: str) -> str:
-    """A column name for people: passed_on -> Passed on."""
-    return str(name).replace("_", " ").capitalize()
+    """A column name for people: passed_on -> Passed on, cac -> CAC, roi_model -> ROI model."""
+    parts = str(name).split("_")
+    text = " ".join(ACRONYMS.get(p.lower(), p) for p in parts)
+    return text[:1].upper() + text[1:]
 
 
 @register.filter
