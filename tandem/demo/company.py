@@ -22,6 +22,15 @@ STAFF = (
 ROLE_LOGINS = {"marketing": "maria", "sdr": "sven", "sales": "julia", "manager": "david", "admin": "rita",
                "readonly": "quinn"}
 DEMO_PASSWORD = "tandem-demo"  # noqa: S105 - the published password of the demo company only
+#: the company's working week, as the default business calendar has it; SDRs act on MQLs in it
+WORKING_ZONE = "Europe/Berlin"
+WORKING_HOURS = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+#: how quickly each rep responds: a factor on the usual delay (an SDR's first call or email after a new
+#: MQL, about 1.5 working hours; an account executive's decision on a hand-off), so their SLA figures differ
+RESPONSE_PACE = {"sven": 1.0, "lina": 0.7, "omar": 1.5, "julia": 0.8, "marc": 1.0, "anna": 1.3, "peter": 1.7}
+#: an SDR's follow-up that would come after more working hours than this is never logged (the MQL
+#: waits until it moves on)
+FOLLOW_UP_FORGOTTEN_HOURS = 8
 
 COUNTRIES = (("DE", 30), ("AT", 6), ("CH", 7), ("GB", 14), ("FR", 10), ("NL", 8), ("SE", 5), ("US", 15), ("ES", 5))
 INDUSTRIES = ("Manufacturing", "Software", "Logistics", "Retail", "Financial services", "Healthcare",

@@ -2,8 +2,13 @@
 
 It simulates each lead's walk down the Demand Waterfall with the moves the default
 taxonomy allows (acceptances, procedural rejections, recycles, disqualifications, won and
-lost opportunities with reasons), so every generated stage event is a legal move.
-Plain Python: no Django here; tandem.demo.loader writes the records.
+lost opportunities with reasons), so every generated stage event is a legal move. Owners
+change as the default routing would change them (tandem.routing): an MQL goes to an SDR
+as it enters (back to the SDR who had it before, if it comes back), a TQL to the account's
+owner or an account executive, and a hand-off Sales sends back returns to its SDR. SDRs
+decide on MQLs and follow them up in working hours (company.WORKING_HOURS), each at their
+own pace (company.RESPONSE_PACE).
+Plain Python (and tandem.core): no Django here; tandem.demo.loader writes the records.
 """
 
 from __future__ import annotations
@@ -12,13 +17,21 @@ import random
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from tandem.core.business_time import Calendar, due_at
 from tandem.demo import company as c
 
 HOUR = 3600
 DAY = 86400
+WORKING = Calendar.build(c.WORKING_ZONE, c.WORKING_HOURS, [])
+
+
+def after_working(start: int, seconds: float) -> int:
+    """The instant `seconds` of working time after `start` (at least a minute: nobody acts at once)."""
+    return int(due_at(datetime.fromtimestamp(start, UTC), timedelta(seconds=max(60, int(seconds))), WORKING)
+               .timestamp())
 
 
 @dataclass
@@ -117,12 +130,24 @@ class Journey:
         self.aes = [s[0] for s in c.STAFF if s[3] == "sales"]
         self.marketers = [s[0] for s in c.STAFF if s[3] == "marketing"]
 
+    def _draw(self, lo: float, hi: float) -> int:
+        return int(lo + (hi - lo) * self.rng.random() ** 1.5)
+
     def _step(self, lo: float, hi: float) -> bool:
-        self.t += int(lo + (hi - lo) * self.rng.random() ** 1.5)
+        self.t += self._draw(lo, hi)
         return self.t <= self.until
 
     def _move(self, to: str, action: str, actor: str | None, reason: str = "") -> None:
         self.lead.events.append(GenEvent(self.lead.stage, to, action, self.t, actor, reason))
+
+    def _route(self, at: int, who: str, rule: str) -> None:
+        """Routing gives the lead to `who` at `at`; nothing is recorded when they own it already."""
+        if not self.lead.owners or self.lead.owners[-1][1] != who:
+            self.lead.owners.append((at, who, f"routing:{rule}"))
+
+    def _previous(self, team: list[str]) -> str | None:
+        """The last of `team` who owned the lead, if any."""
+        return next((who for _, who, _ in reversed(self.lead.owners) if who in team), None)
 
     def run(self) -> None:
         lead, rng = self.lead, self.rng
@@ -145,9 +170,14 @@ class Journey:
 
     def _tele(self) -> bool:
         lead, rng = self.lead, self.rng
-        if not self._step(10 * 60, 10 * HOUR):
+        entered, previous = self.t, self._previous(self.sdrs)
+        delay = self._draw(10 * 60, 8.5 * HOUR)  # working time until the SDR decides
+        drawn = rng.choice(self.sdrs)
+        sdr = previous or drawn  # a lead that comes back returns to its SDR
+        self._route(entered, sdr, "previous_owner" if previous else "tele_default")
+        self.t = after_working(entered, delay)
+        if self.t > self.until:  # still waiting at the end
             return False
-        sdr = rng.choice(self.sdrs)
         roll = rng.random()
         if lead.title == "Student" or roll < 0.07:
             self._move("disqualified", "disqualify", sdr, rng.choice(["student_or_job", "bad_data", "competitor"]))
@@ -156,7 +186,6 @@ class Journey:
             self._move("recycled", "reject", sdr, rng.choice(["not_ready", "no_budget", "no_response", "not_icp"]))
             return True
         self._move("tal", "accept", sdr)
-        lead.owners.append((self.t, sdr, "accepted"))
         return self._qualify(sdr)
 
     def _qualify(self, sdr: str) -> bool:
@@ -171,18 +200,24 @@ class Journey:
 
     def _handoff(self, sdr: str) -> bool:
         rng = self.rng
-        ae = self.account.owner or rng.choice(self.aes)
-        if not self._step(HOUR, 2 * DAY):
+        previous = self._previous(self.aes)
+        drawn = self.account.owner or rng.choice(self.aes)
+        ae = previous or drawn
+        self._route(self.t, ae, "previous_owner" if previous else
+                    "account_owner" if self.account.owner else "sales_default")
+        pace = c.RESPONSE_PACE.get(ae, 1.0)
+        if not self._step(HOUR * pace, 2 * DAY * pace):
             return False
         if rng.random() < 0.1:  # Sales sends it back, for a procedural reason only
             self._move("tal", "reject", ae, rng.choice(["wrong_territory", "incomplete_handoff", "duplicate"]))
+            self._route(self.t, sdr, "previous_owner")
             if not self._step(DAY, 5 * DAY):
                 return False
             self._move("tql", "advance", sdr)
-            if not self._step(HOUR, DAY):
+            self._route(self.t, ae, "previous_owner")
+            if not self._step(HOUR * pace, DAY * pace):
                 return False
         self._move("sal", "accept", ae)
-        self.lead.owners.append((self.t, ae, "accepted"))
         return self._sell(ae)
 
     def _sell(self, ae: str) -> bool:
@@ -270,6 +305,11 @@ def _marketing_touch(rng: random.Random, at: int) -> GenTouch:
     return GenTouch(channel, at, campaign, None, item)
 
 
+def owner_at(lead: GenLead, at: int) -> str | None:
+    """Who owned the lead at `at` (routing at that very instant included)."""
+    return next((who for when, who, _ in reversed(lead.owners) if when <= at), None)
+
+
 def add_touches(rng: random.Random, lead: GenLead, until: int) -> None:
     """Touches around the journey: research before the lead exists, the creating touch, nurture,
     reps' calls and emails after hand-offs, meetings in Sales, and marketing touches during deals."""
@@ -284,10 +324,12 @@ def add_touches(rng: random.Random, lead: GenLead, until: int) -> None:
         lead.touches.append(GenTouch("self_reported", created, None, None, lead.self_reported))
     for event in lead.events:
         if event.to_stage == "mql" and event.at < until:
-            reps = [o[1] for o in lead.owners] or [None]
-            delay = int(rng.expovariate(1 / (3 * HOUR)))
-            if reps[0] and event.at + delay < until:
-                lead.touches.append(GenTouch(rng.choice(("call", "email_sent")), event.at + delay, None, reps[0]))
+            rep = owner_at(lead, event.at)  # the SDR it was routed to
+            delay = rng.expovariate(1 / (1.5 * HOUR)) * c.RESPONSE_PACE.get(rep, 1.0)  # working time
+            at = after_working(event.at, delay)
+            # A follow-up that would come this late is never logged: the lead waits until it moves on.
+            if rep and delay < c.FOLLOW_UP_FORGOTTEN_HOURS * HOUR and at < until:
+                lead.touches.append(GenTouch(rng.choice(("call", "email_sent")), at, None, rep))
         if event.to_stage in ("sal", "sql") and event.actor and event.at + DAY < until:
             lead.touches.append(GenTouch("meeting", event.at + rng.randrange(HOUR, DAY), None, event.actor))
     end = lead.events[-1].at

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -14,7 +14,9 @@ from django.utils.text import slugify
 from tandem.accounts.models import Account
 from tandem.campaigns.models import Campaign
 from tandem.demo import company
+from tandem.demo.agreements import Figures, agreements_load
 from tandem.demo.generator import GenLead, generate
+from tandem.demo.sla_history import SlaHistory
 from tandem.leads.models import Assignment, Lead, StageEvent
 from tandem.opportunities.models import Opportunity
 from tandem.people.models import User
@@ -35,6 +37,9 @@ class LoadSummary:
     opportunities: int
     touchpoints: int = 0
     campaigns: int = 0
+    goals: int = 0
+    commitments: int = 0
+    sla_timers: int = 0
 
 
 UTM = {"paid_click": ("google", "cpc"), "email_click": ("newsletter", "email"), "email_open": ("newsletter", "email"),
@@ -109,21 +114,27 @@ def _touch_rows(gen: GenLead, lead: Lead, account_id: int, campaigns: list[Campa
 
 
 def _write_batch(batch: list[GenLead], account_ids: dict[int, int], users: dict[str, User], version: int,
-                 campaigns: list[Campaign]) -> tuple[int, int, int]:
+                 campaigns: list[Campaign], history: SlaHistory | None = None) -> tuple[int, int, int]:
     leads = Lead.objects.bulk_create([_lead_row(g, account_ids, users) for g in batch])
     events, assignments, opportunities, touch_leads = [], [], [], []
+    lead_events: list[list[StageEvent]] = []
     for gen, lead in zip(batch, leads, strict=True):
+        mine = []
         for e in gen.events:
             actor = users.get(e.actor) if e.actor else None
-            events.append(StageEvent(
+            mine.append(StageEvent(
                 lead_id=lead.pk, from_stage=e.from_stage, to_stage=e.to_stage, action=e.action, occurred_at=_ts(e.at),
                 recorded_at=_ts(e.at), actor=actor, actor_kind="user" if actor else "system",
                 actor_team=actor.team if actor else "", reason_code=e.reason, taxonomy_version=version,
                 note="" if actor else ("criteria met" if e.action != "create" else "")))
+        events += mine
+        lead_events.append(mine)
         previous = None
         for at, username, rule in gen.owners:
+            routed = rule.startswith("routing:")  # the system routed it; otherwise the rep took it
             assignments.append(Assignment(lead_id=lead.pk, from_owner=previous, to_owner=users[username],
-                                          occurred_at=_ts(at), recorded_at=_ts(at), by=users[username], rule=rule))
+                                          occurred_at=_ts(at), recorded_at=_ts(at),
+                                          by=None if routed else users[username], rule=rule))
             previous = users[username]
         if gen.opportunity:
             o = gen.opportunity
@@ -137,17 +148,28 @@ def _write_batch(batch: list[GenLead], account_ids: dict[int, int], users: dict[
     StageEvent.objects.bulk_create(events, batch_size=5000)
     Assignment.objects.bulk_create(assignments, batch_size=5000)
     Opportunity.objects.bulk_create(opportunities, batch_size=5000)
-    touches = [row for gen, lead, opp in touch_leads
-               for row in _touch_rows(gen, lead, account_ids[gen.account], campaigns, users, opp)]
+    lead_touches = [_touch_rows(gen, lead, account_ids[gen.account], campaigns, users, opp)
+                    for gen, lead, opp in touch_leads]
+    touches = [row for rows in lead_touches for row in rows]
     Touchpoint.objects.bulk_create(touches, batch_size=5000)
+    if history is not None:
+        for gen, lead, mine, rows in zip(batch, leads, lead_events, lead_touches, strict=True):
+            history.add(lead.pk, [(_ts(at), users[who].pk) for at, who, _ in gen.owners], mine, rows)
     return len(events), len(opportunities), len(touches)
 
 
-def demo_load(*, seed: int, leads: int, until: datetime, progress: Callable[[int], None] | None = None) -> LoadSummary:
-    """Load the demo company. Refuses if leads already exist (load into an empty database)."""
+def demo_load(*, seed: int, leads: int, until: datetime, progress: Callable[[int], None] | None = None,
+              agreements: bool = False) -> LoadSummary:
+    """Load the demo company. Refuses if leads already exist (load into an empty database).
+
+    With `agreements` it also gets the teams' shared goals, Marketing's MQL commitments and the SLA
+    history of its last weeks (tandem.demo.agreements), as `tandem demo` and `tandem generate` load it.
+    """
     if Lead.objects.exists():
         raise DemoAlreadyLoaded("this database already holds leads; the demo loads into an empty database")
     users = demo_staff_create()
+    figures = Figures() if agreements else None
+    history = SlaHistory(until=until, leads=leads) if agreements else None
     version, _ = taxonomy_current()
     gen_accounts, stream = generate(seed=seed, leads=leads, until=until)
     with transaction.atomic():
@@ -162,16 +184,22 @@ def demo_load(*, seed: int, leads: int, until: datetime, progress: Callable[[int
     batch: list[GenLead] = []
     for gen in stream:
         batch.append(gen)
+        if figures is not None:
+            figures.add(gen)
         if len(batch) == BATCH:
             with transaction.atomic():
-                e, o, t = _write_batch(batch, account_ids, users, version, campaigns)
+                e, o, t = _write_batch(batch, account_ids, users, version, campaigns, history)
             n_events, n_opps, n_touches, done, batch = n_events + e, n_opps + o, n_touches + t, done + len(batch), []
             if progress:
                 progress(done)
     if batch:
         with transaction.atomic():
-            e, o, t = _write_batch(batch, account_ids, users, version, campaigns)
+            e, o, t = _write_batch(batch, account_ids, users, version, campaigns, history)
         n_events, n_opps, n_touches, done = n_events + e, n_opps + o, n_touches + t, done + len(batch)
         if progress:
             progress(done)
-    return LoadSummary(len(users), len(created), done, n_events, n_opps, n_touches, len(campaigns))
+    summary = LoadSummary(len(users), len(created), done, n_events, n_opps, n_touches, len(campaigns))
+    if figures is None or history is None:
+        return summary
+    loaded = agreements_load(figures=figures, history=history, users=users, until=until, seed=seed)
+    return replace(summary, goals=loaded.goals, commitments=loaded.commitments, sla_timers=loaded.sla.timers)

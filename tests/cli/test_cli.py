@@ -4,7 +4,8 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,70 @@ def test_the_demo_company_loads_believable_history(capsys):
     assert Opportunity.objects.filter(outcome="won").exists() and Opportunity.objects.filter(outcome="lost").exists()
     for lead in Lead.objects.all()[:200]:
         assert lead.stage == lead.stage_events.order_by("occurred_at", "id").last().to_stage
+
+
+@pytest.mark.django_db
+def test_the_demo_company_has_agreed_goals_marketings_commitments_and_an_sla_history():
+    from tandem import clock
+    from tandem.goals.models import Goal
+    from tandem.goals.selectors import goal_plan
+    from tandem.leads.models import Assignment, Lead
+    from tandem.people.models import User
+    from tandem.sla.models import MarketingCommitment, SlaBreach, SlaTimer
+    from tandem.sla.selectors import queue_for_user, sla_compliance
+
+    until = datetime(2026, 6, 1, tzinfo=UTC)
+    call_command("generate", "--leads", "1500", "--seed", "11", "--until", until.isoformat())
+
+    # a goal for the quarter the history ends in and for the one before, both agreed by their two owners
+    goals = list(Goal.objects.order_by("period_start").select_related("marketing_owner", "sales_owner"))
+    assert [g.period for g in goals] == ["2026-Q1", "2026-Q2"]
+    assert all(g.agreed and (g.marketing_owner.username, g.sales_owner.username) == ("maria", "julia")
+               for g in goals)
+    # sized from what was won: Q1 narrowly missed (its final snapshot keeps it), Q2 on its way
+    (final,), (today,) = [list(g.snapshots.all()) for g in goals]
+    assert final.taken_on == date(2026, 4, 1) and Decimal("0.8") * final.target < final.won_amount < final.target
+    assert today.taken_on == until.date() and 0 < today.won_amount < today.target
+    with clock.at_instant(until):
+        assert goal_plan(goal=goals[1]).problem == ""
+
+    # Marketing's commitment for each of the last six months, judged as the engine judges, and the current one
+    commitments = list(MarketingCommitment.objects.order_by("period_start"))
+    assert len(commitments) == 7 and {c.owner.username for c in commitments} == {"maria"}
+    judged = [c.final_status for c in commitments[:-1]]
+    assert set(judged) == {"met", "missed"} and commitments[-1].final_status == ""
+    assert SlaBreach.objects.filter(kind="commitment").count() == judged.count("missed")
+
+    # SLA timers of the last weeks: met and breached, with a speed to lead, per team and person
+    report = sla_compliance(start=datetime(2026, 5, 1, tzinfo=UTC), end=until, group_by="team", now=until)
+    assert report.total.met > 0 and report.total.breached > 0
+    assert report.speed_to_lead.median_response_hours is not None and report.speed_to_lead.met > 0
+    assert {r.key for r in report.rows} == {"tele", "sales"}
+    assert SlaBreach.objects.filter(kind="timer").count() == SlaTimer.objects.filter(breached_at__isnull=False).count()
+    assert queue_for_user(user=User.objects.get(username="sven"))  # weekend MQLs wait for Monday
+
+    # every outcome follows from the ledger: a met timer stopped in time, on an action that qualifies
+    owners: dict[int, list] = {}
+    for lead_id, at, owner_id in Assignment.objects.order_by("occurred_at", "id").values_list(
+            "lead_id", "occurred_at", "to_owner_id"):
+        owners.setdefault(lead_id, []).append((at, owner_id))
+
+    def owner_at(lead_id, at):
+        return next((who for when, who in reversed(owners.get(lead_id, [])) if when <= at), None)
+
+    for timer in SlaTimer.objects.select_related("policy", "stop_touch", "stop_event"):
+        assert (timer.breached_at is not None) == (timer.stopped_at is not None and timer.stopped_at > timer.due_at
+                                                   or timer.stopped_at is None and timer.due_at < until)
+        if timer.stop_kind == "met" and timer.policy.stop == "touch":
+            touch = timer.stop_touch
+            assert touch.occurred_at == timer.stopped_at >= timer.started_at
+            assert touch.actor_id == owner_at(timer.lead_id, touch.occurred_at)
+        elif timer.stop_kind == "met":
+            assert timer.stop_event.action in timer.policy.stop_actions
+            assert timer.stop_event.occurred_at == timer.stopped_at
+    # and the leads are left with the owners their history ends with
+    for lead_id, owner_id in Lead.objects.values_list("id", "owner_id"):
+        assert owner_id == owner_at(lead_id, until)
 
 
 def test_production_settings_refuse_to_start_without_their_secrets(tmp_path):

@@ -16,13 +16,14 @@ def load_with_progress(*, seed: int, leads: int, until_text: str | None, stdout)
     with Progress(*columns, transient=False) as progress:
         task = progress.add_task("leads", total=leads)
         try:
-            summary = demo_load(seed=seed, leads=leads, until=until,
+            summary = demo_load(seed=seed, leads=leads, until=until, agreements=True,
                                 progress=lambda done: progress.update(task, completed=done))
         except DemoAlreadyLoaded as exc:
             raise CommandError(str(exc)) from exc
     stdout.write(f"Loaded {summary.leads} leads, {summary.stage_events} stage events, {summary.touchpoints} "
                  f"touchpoints, {summary.accounts} accounts, {summary.opportunities} opportunities, "
-                 f"{summary.campaigns} campaigns (seed {seed}, history until {until:%Y-%m-%d}).")
+                 f"{summary.campaigns} campaigns (seed {seed}, history until {until:%Y-%m-%d}); {summary.goals} "
+                 f"shared goals, {summary.commitments} MQL commitments, {summary.sla_timers} SLA timers.")
 
 
 class Command(BaseCommand):
