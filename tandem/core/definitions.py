@@ -78,9 +78,10 @@ METRICS: tuple[MetricDefinition, ...] = (
        "mean time in stage = sum of lengths of stays in S that ended in P ÷ their number",
        "Closed stays that ended in the period.", "Open stays are excluded, as for the median.", "days", True),
     _m("speed_to_lead", "Speed to lead",
-       "speed to lead = first qualifying touch by the owner at or after entry − stage entry; median and p90",
+       "speed to lead = first qualifying touch by a rep at or after entry − stage entry, in clock hours; median and p90",
        "Leads entering the chosen stage (MQL by default, or inquiry); touches on the real-touch channels "
-       "(call, email sent, meeting) by the lead's owner.",
+       "(call, email sent, meeting) logged by a person, not the system. Clock hours, nights and weekends included: "
+       "what the buyer waited. The SLA page gives the same wait in business hours, as the SLA judges it.",
        "Untouched leads are excluded from median and p90 and counted separately; with an SLA they count "
        "as breached once the SLA has run out.", "hours", False),
     _m("win_rate", "Win rate",

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from django.db import DatabaseError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 
 from tandem.campaigns.models import Campaign
 from tandem.core import conversion, reasons
@@ -66,11 +66,14 @@ def provided(module: str, name: str) -> Any | None:
 
 
 def speed_to_lead_figures(f: ReportFilter, stage: str = SPEED_STAGE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(lead ids, entry instants, first qualifying touch instants or NO_TIME) for entries into `stage` in the period."""
+    """(lead ids, entry instants, first qualifying touch instants or NO_TIME) for entries into `stage` in the period.
+
+    A qualifying touch is a call, email sent or meeting by a person (not the system), whoever owned the lead then:
+    ownership moves on at the hand-off, and a touch by the SDR who owned the MQL must still count."""
     ledger = reads.filtered_ledger(f, entering=[stage], start=f.period.start, end=f.period.end)
     leads, entered = conversion.stage_entries(ledger, stage, f.period)
     touches = (Touchpoint.objects.filter(lead_id__in=np.unique(leads).tolist(), channel__in=REAL_TOUCH_CHANNELS,
-                                         occurred_at__gte=f.period.start, actor_id=F("lead__owner_id"))
+                                         occurred_at__gte=f.period.start, actor__isnull=False)
                .values_list("lead_id", "occurred_at"))
     rows = list(touches)
     touch_lead = np.array([r[0] for r in rows], dtype=np.int64)
