@@ -113,13 +113,18 @@ def lead_open_timers(*, lead: Lead) -> list[SlaTimer]:
                 .order_by("-started_at", "id")[:10])
 
 
+def _breaches_open(team: str | None) -> QuerySet[SlaBreach]:
+    breaches = SlaBreach.objects.filter(kind=SlaBreach.Kind.TIMER, timer__stopped_at__isnull=True)
+    return breaches.filter(team=team) if team else breaches
+
+
 def breaches_open(*, team: str | None = None, limit: int = 100) -> list[SlaBreach]:
     """Timer breaches whose lead still waits for the qualifying action, newest first."""
-    breaches = (SlaBreach.objects.filter(kind=SlaBreach.Kind.TIMER, timer__stopped_at__isnull=True)
-                .select_related("lead", "user", "policy", "timer", "rerouted_to"))
-    if team:
-        breaches = breaches.filter(team=team)
-    return list(breaches[:limit])
+    return list(_breaches_open(team).select_related("lead", "user", "policy", "timer", "rerouted_to")[:limit])
+
+
+def breaches_open_count(*, team: str | None = None) -> int:
+    return _breaches_open(team).count()
 
 
 def breaches_recent(*, since: datetime | None = None, limit: int = 200) -> QuerySet[SlaBreach]:

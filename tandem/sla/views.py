@@ -92,6 +92,9 @@ def queue_touch(request: HttpRequest, lead_id: int) -> HttpResponse:
     return redirect("sla:queue")
 
 
+BREACHES_SHOWN = 15
+
+
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "lead.view")
@@ -101,8 +104,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     by_policy = selectors.sla_compliance(start=start, end=end, group_by="policy", now=now)
     by_user = selectors.sla_compliance(start=start, end=end, group_by="user", now=now)
     commitments = commitments_current(now=now)
+    show_all = request.GET.get("breaches") == "all"
+    breaches = selectors.breaches_open(limit=1000 if show_all else BREACHES_SHOWN)
     context = {"now": now, "month": now.strftime("%B %Y"), "by_team": by_team, "by_policy": by_policy,
-               "by_user": by_user, "breaches": selectors.breaches_open(), "commitments": commitments,
+               "by_user": by_user, "breaches": breaches, "breaches_open": selectors.breaches_open_count(),
+               "commitments": commitments,
                "at_risk": [c for c in commitments if (c.commitment.final_status or c.projection.status)
                            in ("at_risk", "missed")],
                "policies": selectors.policies_by_stage(), "form": CommitmentForm(initial={"month": now.strftime("%Y-%m")}),

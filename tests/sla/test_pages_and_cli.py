@@ -95,3 +95,19 @@ def test_epoch_expressions_read_timestamps_exactly(make_lead):
     row = Touchpoint.objects.filter(pk=touch.pk).values_list(EpochSeconds("occurred_at"),
                                                               EpochMicros("occurred_at")).get()
     assert row == (1772438405, 1772438405123456)
+
+
+def test_the_manager_view_counts_every_open_breach_and_lists_all_on_request(client, users, mqls, monkeypatch):
+    from tandem.sla import selectors, views
+
+    call_command("sla", "tick", "--now", "2099-01-01T00:00:00Z")
+    total = selectors.breaches_open_count()
+    assert total >= 2
+    monkeypatch.setattr(views, "BREACHES_SHOWN", 1)
+    client.force_login(users["manager"])
+    page = client.get("/sla/").content.decode()
+    assert f'href="#breaches">{total}</a>' in page
+    assert f"Show all {total} open breaches" in page
+    assert sum(page.count(lead.full_name) for lead in mqls) >= 1
+    every = client.get("/sla/?breaches=all").content.decode()
+    assert all(lead.full_name in every for lead in mqls) and "Show all" not in every
