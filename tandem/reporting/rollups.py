@@ -336,8 +336,8 @@ def _restore(entry: RollupJournal, generation: int) -> None:
 
 def reporting_ledger_changed(days: set[date]) -> RollupRun:
     """The hook for back-dated writes (imports): re-aggregate these UTC days now, or on the next run if busy."""
-    for day in sorted(days):
-        DirtyDay.objects.get_or_create(day=day)
+    # One statement for any number of days; a day already marked stays as it is (its unique key refuses the copy).
+    DirtyDay.objects.bulk_create([DirtyDay(day=day) for day in sorted(days)], ignore_conflicts=True, batch_size=2000)
     run = rollup_update()
     logger.info("ledger changed on %d day(s): rollup %s", len(days), run.kind)
     return run
