@@ -100,20 +100,28 @@ def _filter(goal: Goal, period: Period):
     return ReportFilter.build(period=period, segment=goal.segment or None)
 
 
+def _to_date(period: Period, as_of: datetime) -> Period:
+    """The part of the period up to `as_of` (all of it once it is over): what had happened by then."""
+    if as_of >= period.end:
+        return period
+    return Period.span(period.start, max(as_of, period.start + timedelta(seconds=1)))
+
+
 def _achieved(goal: Goal, period: Period, stages: list[str], as_of: datetime) -> tuple[dict[str, int], dict[str, int]]:
     """Distinct entrants per stage in the period so far, and in the last RECENT_DAYS (won: won deals)."""
     from tandem.reporting import reads
     from tandem.reporting.funnel_reports import funnel_report
     from tandem.reporting.pipeline_reports import deal_figures
 
-    so_far = {r.stage: r.entrants for r in funnel_report(_filter(goal, period), tuple(stages)).rows}
-    end = max(min(as_of, period.end), period.start + timedelta(seconds=1))
+    to_date = _to_date(period, as_of)
+    so_far = {r.stage: r.entrants for r in funnel_report(_filter(goal, to_date), tuple(stages)).rows}
+    end = to_date.end
     recent_window = Period.span(end - timedelta(days=RECENT_DAYS), end)
     f = _filter(goal, recent_window)
     active = reads.filtered_ledger(f, entering=stages, start=recent_window.start, end=recent_window.end)
     recent = {s.stage: s.entered for s in funnel(active, recent_window, stages).steps}
     if "won" in stages:
-        so_far["won"] = deal_figures(_filter(goal, period), period, goal.currency, median=False)[0].won
+        so_far["won"] = deal_figures(_filter(goal, to_date), to_date, goal.currency, median=False)[0].won
         recent["won"] = deal_figures(f, recent_window, goal.currency, median=False)[0].won
     return so_far, recent
 
@@ -131,7 +139,8 @@ def goal_plan(*, goal: Goal, as_of: datetime | None = None) -> GoalPlan:
     ledger = reads.filtered_ledger(f_back, entering=stages[:-1], start=lookback.start, end=lookback.end)
     measured = waterfall.measure_rates(ledger, stages, lookback)
     won_back, size, _, _, _ = deal_figures(f_back, lookback, goal.currency, median=False)
-    rate, won_size, _, _, _ = deal_figures(_filter(goal, period), period, goal.currency, median=False)
+    to_date = _to_date(period, at)
+    rate, won_size, _, _, _ = deal_figures(_filter(goal, to_date), to_date, goal.currency, median=False)
     pairs = tuple((a, b, n, r, d) for a, b, n, r, d in zip(stages, stages[1:], measured.entered, measured.rates,
                                                            measured.cycle_days, strict=False))
     base = dict(goal=goal, as_of=at, lookback=lookback, currency=goal.currency, target=goal.target,

@@ -130,3 +130,19 @@ def test_the_goal_pages_render_for_every_role(goal, client, users):
         assert client.get("/goals/").status_code == 200
         page = client.get(f"/goals/{goal.pk}/")
         assert page.status_code == 200 and b"reverse waterfall" in page.content
+
+
+@pytest.mark.django_db
+def test_a_plan_as_of_an_earlier_day_counts_only_what_had_happened_by_then(company):
+    from datetime import UTC, datetime
+
+    from tandem.goals.selectors import goal_plan
+    from tandem.goals.services import goal_create
+
+    goal = goal_create(by=None, name="Q3 revenue", period="2026-Q3", target="900000", lookback_days=240)
+    start, mid = datetime(2026, 7, 1, tzinfo=UTC), datetime(2026, 8, 15, tzinfo=UTC)
+    won_by_mid = sum((o.amount for o, _ in oracle.deal_values(oracle.lead_values())
+                      if o.outcome == "won" and o.closed_at is not None and start <= o.closed_at < mid), Decimal(0))
+    earlier, later = goal_plan(goal=goal, as_of=mid), goal_plan(goal=goal)
+    assert earlier.won_amount == won_by_mid < later.won_amount
+    assert earlier.step("mql").achieved < later.step("mql").achieved
