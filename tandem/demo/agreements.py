@@ -9,7 +9,7 @@ have happened (tandem.clock.at_instant), after the ledger is in place:
   two weeks before each quarter began. Targets are sized from the revenue the demo actually
   won: the previous quarter narrowly missed, the current one set a little above where its
   pace so far leads, so its gap reads as work still to do. The previous goal keeps its final
-  snapshot of plan against actual, the current one today's (the worker adds one a day);
+  weekly snapshots of plan against actual, the current one up to today's (the worker adds one a day);
 * Marketing's MQL commitment (at least half of the decisions on them accepts) for each of the
   last six months and the current one, sized near the MQLs each month really delivered: two of
   the past months were stretch targets and were missed, the others met;
@@ -39,6 +39,7 @@ from tandem.sla.models import MarketingCommitment
 from tandem.sla.services import commitment_create
 
 COMMITMENT_MONTHS = 6
+SNAPSHOT_EVERY = timedelta(days=7)
 MIN_ACCEPTANCE_RATE = Decimal("0.5")
 #: the previous quarter's target over what it won (above 1: narrowly missed)
 PREVIOUS_STRETCH = Decimal("1.06")
@@ -121,14 +122,19 @@ def goals_create(*, figures: Figures, users: dict[str, User], until: datetime) -
 
 
 def goal_snapshots_take(*, goals: list[Goal], until: datetime) -> None:
-    """Each goal's snapshot as the worker leaves it: the final one of an ended period, today's of a running one.
-
-    Only these are exact: a plan computed now for an earlier day would count the whole period's ledger.
-    """
+    """Each goal's history as the worker would have left it: a snapshot at the end of every week of the period
+    so far, and the final one of an ended period (or today's of a running one). A plan as of an earlier instant
+    counts only what had happened by then."""
     for goal in goals:
-        at = min(goal.period_end, until)
-        with clock.at_instant(at):
-            goal_snapshot_take(goal=goal, as_of=at)
+        last = min(goal.period_end, until)
+        instants = []
+        at = goal.period_start + SNAPSHOT_EVERY
+        while at < last:
+            instants.append(at)
+            at += SNAPSHOT_EVERY
+        for at in [*instants, last]:
+            with clock.at_instant(at):
+                goal_snapshot_take(goal=goal, as_of=at)
 
 
 def _mql_target(delivered: float, factor: float, *, up: bool) -> int:

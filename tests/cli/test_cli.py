@@ -111,8 +111,13 @@ def test_the_demo_company_has_agreed_goals_marketings_commitments_and_an_sla_his
     assert [g.period for g in goals] == ["2026-Q1", "2026-Q2"]
     assert all(g.agreed and (g.marketing_owner.username, g.sales_owner.username) == ("maria", "julia")
                for g in goals)
-    # sized from what was won: Q1 narrowly missed (its final snapshot keeps it), Q2 on its way
-    (final,), (today,) = [list(g.snapshots.all()) for g in goals]
+    # sized from what was won: Q1 narrowly missed (its final snapshot keeps it), Q2 on its way; a snapshot a week
+    histories = [list(g.snapshots.order_by("taken_on")) for g in goals]
+    final, today = histories[0][-1], histories[1][-1]
+    assert len(histories[0]) == 12 + 1 and len(histories[1]) == 8 + 1  # weekly, then the last
+    for history in histories:
+        won = [s.won_amount for s in history]
+        assert won == sorted(won) and won[0] < won[-1]
     assert final.taken_on == date(2026, 4, 1) and Decimal("0.8") * final.target < final.won_amount < final.target
     assert today.taken_on == until.date() and 0 < today.won_amount < today.target
     with clock.at_instant(until):
