@@ -11,7 +11,9 @@ default) into an empty database once, then, in one run:
    one per breakdown (the rollups keep eight);
 2. appends one day's new events (as many as the ledger's average day of the last 30, a tenth of them
    acceptances that change the lead's owner) and times the incremental run that takes them in;
-3. renders the dashboard (every widget) through Django's full stack, warm and right after a change.
+3. renders the dashboard (every widget) through Django's full stack: warm (nothing changed since the last
+   render), right after one new stage event each time (the page then shows the figures as last computed,
+   marked, while the worker recomputes: `TANDEM_DASHBOARD_STALE_SECONDS`), and the worker's recompute itself.
 
 The clock is fixed at the end of the day after the last event, so runs are comparable (each run adds
 one more day of events to the database).
@@ -158,6 +160,37 @@ def dashboard(repeats: int) -> dict[str, list[float]]:
     return results
 
 
+def dashboard_after_changes(changes: int) -> tuple[list[float], float, bool]:
+    """Renders right after one new stage event each, and the worker's recompute of the dashboard after them."""
+    from django.test import Client
+
+    from tandem.leads.models import Lead, StageEvent
+    from tandem.people.models import User
+    from tandem.reporting.dashboard import dashboard_data
+    from tandem.reporting.filters import report_filter
+
+    client = Client()
+    client.force_login(User.objects.get(username="david"))
+    query = {"period": "2026-10"}
+    client.get("/reporting/", query)
+    last = StageEvent.objects.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+    leads = list(Lead.objects.filter(stage="inquiry", merged_into__isnull=True).order_by("-id")
+                 .values_list("id", flat=True)[:changes])
+    times, marked = [], True
+    for i, lead_id in enumerate(leads):
+        at = last + timedelta(seconds=i + 1)
+        StageEvent.objects.create(lead_id=lead_id, from_stage="inquiry", to_stage="aql", action="advance",
+                                  occurred_at=at, taxonomy_version=1, actor_kind="system")
+        Lead.objects.filter(pk=lead_id).update(stage="aql", stage_entered_at=at)
+        started = time.perf_counter()
+        response = client.get("/reporting/", query)
+        times.append(time.perf_counter() - started)
+        marked = marked and b"figures as of" in response.content
+    started = time.perf_counter()
+    dashboard_data(report_filter(period="2026-10"))
+    return times, time.perf_counter() - started, marked
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
@@ -200,6 +233,11 @@ def main() -> None:
             warm = times[1:]
             print(f"dashboard, {name}: first render (nothing cached) {times[0] * 1000:.0f} ms; warm median "
                   f"{statistics.median(warm) * 1000:.0f} ms, p95 {p95(warm) * 1000:.0f} ms ({len(warm)} renders)")
+        after, recompute, marked = dashboard_after_changes(args.repeats)
+        print(f"dashboard, whole company, right after one new stage event each ({len(after)} renders, "
+              f"{'each marked' if marked else 'NOT all marked'} 'figures as of'): median "
+              f"{statistics.median(after) * 1000:.0f} ms, p95 {p95(after) * 1000:.0f} ms; the worker's recompute "
+              f"after them: {recompute:.1f} s")
 
 
 if __name__ == "__main__":

@@ -89,18 +89,46 @@ def rollups_fresh() -> None:
         logger.exception("the rollups could not be brought up to date; reporting from the last run")
 
 
-def _cache_key(name: str, f: ReportFilter, options: dict[str, Any], head: dict[str, Any]) -> str:
+class NotCached(LookupError):
+    """The report is not in the cache at the ledger state asked for (`cached_only`)."""
+
+
+def _cache_key(name: str, f: ReportFilter, options: dict[str, Any], head: dict[str, Any] | str) -> str:
+    """The key of the report at this ledger state (or under another tag, such as the dashboard's "latest")."""
     raw = json.dumps([CACHE_VERSION, name, f.query(), sorted((k, str(v)) for k, v in options.items()), head,
                       clock.now().date().isoformat()], sort_keys=True)
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def cache_read(name: str, f: ReportFilter, head: dict[str, Any] | str) -> tuple[Any, Any] | None:
+    """(value, when stored) under a key of `_cache_key`, or None."""
+    row = ReportCache.objects.filter(key=_cache_key(name, f, {}, head)).values_list("payload", "created_at").first()
+    return (json.loads(row[0]), row[1]) if row else None
+
+
+def cache_write(name: str, f: ReportFilter, head: dict[str, Any] | str, value: Any, *, replace: bool = False) -> None:
+    key, payload = _cache_key(name, f, {}, head), json.dumps(value, ensure_ascii=False)
+    _store(key, payload, replace=replace)
+
+
+def _store(key: str, payload: str, *, replace: bool = False) -> None:
+    try:
+        with transaction.atomic():
+            if replace:
+                ReportCache.objects.update_or_create(key=key, defaults={"payload": payload, "created_at": clock.now()})
+            else:
+                ReportCache.objects.create(key=key, payload=payload)
+    except IntegrityError:
+        pass  # computed at the same time by another request: the same figures
+
+
 def report_data(name: str, f: ReportFilter, *, fresh: bool = True, head: dict[str, Any] | None = None,
-                **options: Any) -> dict[str, Any]:
+                cached_only: bool = False, **options: Any) -> dict[str, Any]:
     """The report as JSON-ready data (the serializer's output), computed once per ledger state if it is costly.
 
     A caller making many reports at once (the dashboard) checks freshness once and passes `fresh=False`
-    and the `ledger_head()` it read.
+    and the `ledger_head()` it read. With `cached_only`, a report not cached at `head` raises NotCached
+    instead of being computed (the dashboard reading its figures at an earlier head).
     """
     if name not in REPORTS:
         raise LeadInvalid(f"unknown report {name!r}; one of: {', '.join(REPORT_NAMES)}", field="report")
@@ -117,12 +145,10 @@ def report_data(name: str, f: ReportFilter, *, fresh: bool = True, head: dict[st
     hit = ReportCache.objects.filter(key=key).values_list("payload", flat=True).first()
     if hit is not None:
         return json.loads(hit)
+    if cached_only:
+        raise NotCached(name)
     data = to_data(function(f, **options))
-    try:
-        with transaction.atomic():
-            ReportCache.objects.create(key=key, payload=json.dumps(data, ensure_ascii=False))
-    except IntegrityError:
-        pass  # computed at the same time by another request: the same figures
+    _store(key, json.dumps(data, ensure_ascii=False))
     return data
 
 

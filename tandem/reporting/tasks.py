@@ -45,3 +45,19 @@ def dashboard_warm() -> list[str]:
     for period in periods:
         dashboard_data(ReportFilter.build(period=period))
     return [p.label for p in periods]
+
+
+@task()
+def dashboard_refresh(query: str) -> str:
+    """Recompute the dashboard for one filter (its URL query) after a page showed figures from before a change."""
+    from django.http import QueryDict
+
+    from tandem.reporting.choices import FILTERS
+    from tandem.reporting.dashboard import dashboard_data
+    from tandem.reporting.filters import report_filter
+
+    params = QueryDict(query)
+    f = report_filter(start=params.get("from"), end=params.get("to"), period=params.get("period"),
+                      **{name: params.get(name) for name in FILTERS if name in params})
+    dashboard_data(f)
+    return f.describe()

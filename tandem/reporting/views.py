@@ -59,7 +59,7 @@ def _filter_context(request: HttpRequest, f: ReportFilter, form_url: str) -> dic
 def dashboard(request: HttpRequest) -> HttpResponse:
     require_permission(request.user, "report.view")
     f = _filter(request)
-    context = {**dashboard_data(f), **_filter_context(request, f, reverse("reporting:dashboard")),
+    context = {**dashboard_data(f, stale_ok=True), **_filter_context(request, f, reverse("reporting:dashboard")),
                "fill": fill_state()}
     return render(request, "reporting/dashboard.html", context)
 

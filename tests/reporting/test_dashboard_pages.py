@@ -90,3 +90,66 @@ def test_the_definitions_page_explains_each_metric_and_the_rules_of_time(db, cli
         assert f'id="m-{m.key}"' in html
     for phrase in ("Periods are UTC", "When a stay starts and ends", "Recycled re-entries", "Merged leads"):
         assert phrase in html
+
+
+def _aql_on_page(html: str) -> int:
+    found = re.search(r'href="/reporting/records/\?period=2026-09&amp;metric=funnel_entrants&amp;stage=aql">([\d,]+)<',
+                      html)
+    return int(found.group(1).replace(",", ""))
+
+
+@pytest.mark.django_db
+def test_a_costly_dashboard_shows_its_last_figures_marked_while_the_worker_recomputes_them(
+        company, client, users, settings, monkeypatch, api, tokens):
+    from datetime import UTC, datetime
+
+    from tandem.leads.models import Lead, StageEvent
+    from tandem.reporting import dashboard
+
+    settings.TANDEM_DASHBOARD_STALE_SECONDS = 120
+    monkeypatch.setattr(dashboard, "STALE_AFTER_MS", 0)  # every dashboard counts as costly here
+    monkeypatch.setattr(dashboard, "_refresh_asked", {})
+    client.force_login(users["manager"])
+    before = _aql_on_page(client.get("/reporting/", {"period": "2026-09"}).content.decode())
+
+    # one new event in September
+    lead = Lead.objects.filter(stage="inquiry").order_by("id").first()
+    StageEvent.objects.create(lead=lead, from_stage="inquiry", to_stage="aql", action="advance", taxonomy_version=1,
+                              occurred_at=datetime(2026, 9, 20, 10, tzinfo=UTC), actor_kind="system")
+
+    # the page shows the last figures, says so, and has the worker (inline in tests) recompute them
+    behind = client.get("/reporting/", {"period": "2026-09"}).content.decode()
+    assert "figures as of" in behind and _aql_on_page(behind) == before
+    fresh = client.get("/reporting/", {"period": "2026-09"}).content.decode()
+    assert "figures as of" not in fresh and _aql_on_page(fresh) == before + 1
+    # the API never reads behind
+    rows = api("GET", "/reports/funnel", tokens["readonly"]["read"], query={"period": "2026-09"}).json()["rows"]
+    assert next(r["entrants"] for r in rows if r["stage"] == "aql") == before + 1
+
+
+@pytest.mark.django_db
+def test_the_dashboard_never_reads_behind_when_turned_off_or_after_a_large_change(company, client, users, settings,
+                                                                                 monkeypatch):
+    from datetime import UTC, datetime
+
+    from tandem.leads.models import Lead, StageEvent
+    from tandem.reporting import dashboard
+
+    monkeypatch.setattr(dashboard, "STALE_AFTER_MS", 0)
+    monkeypatch.setattr(dashboard, "STALE_MAX_CHANGES", 1)
+    client.force_login(users["manager"])
+    before = _aql_on_page(client.get("/reporting/", {"period": "2026-09"}).content.decode())
+    leads = list(Lead.objects.filter(stage="inquiry").order_by("id")[:3])
+
+    def one_more(lead):
+        StageEvent.objects.create(lead=lead, from_stage="inquiry", to_stage="aql", action="advance",
+                                  taxonomy_version=1, occurred_at=datetime(2026, 9, 20, 10, tzinfo=UTC),
+                                  actor_kind="system")
+
+    one_more(leads[0])  # turned off (the test settings): computed at once
+    assert _aql_on_page(client.get("/reporting/", {"period": "2026-09"}).content.decode()) == before + 1
+    settings.TANDEM_DASHBOARD_STALE_SECONDS = 120
+    one_more(leads[1])
+    one_more(leads[2])  # more rows than the bound: computed at once
+    page = client.get("/reporting/", {"period": "2026-09"}).content.decode()
+    assert "figures as of" not in page and _aql_on_page(page) == before + 3

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from tandem.config.env import data_dir, env_bool, env_list, env_str
+from tandem.config.env import data_dir, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -143,6 +143,10 @@ TASKS = {
         "QUEUES": ["default", "imports"],
     }
 }
+
+# The dashboard may show a costly widget's figures from up to this many seconds (and 500 ledger rows)
+# before the latest change while the worker recomputes it; 0 always computes at once.
+TANDEM_DASHBOARD_STALE_SECONDS = env_int("TANDEM_DASHBOARD_STALE_SECONDS", 120)
 
 # The one clock (tandem.clock): may TANDEM_NOW / TANDEM_NOW_SHIFT fix or shift "now",
 # and may API and CLI writes carry an explicit past `at`? Allowed by default on a
