@@ -62,10 +62,43 @@ class LeadDims:
             return {d: "" for d in DIMENSIONS}
         return {d: self.labels[d][int(self.codes[d][i])] for d in DIMENSIONS}
 
+    def subset(self, lead_ids: Iterable[int]) -> LeadDims | None:
+        """The same values for these leads only, or None when any of them is not held here."""
+        ids = np.unique(np.fromiter((int(i) for i in lead_ids), dtype=np.int64))
+        if ids.size == 0:
+            return LeadDims(ids, {d: c[:0] for d, c in self.codes.items()}, self.labels)
+        if self.lead_ids.size == 0:
+            return None
+        at = np.minimum(np.searchsorted(self.lead_ids, ids), self.lead_ids.size - 1)
+        if not (self.lead_ids[at] == ids).all():
+            return None
+        return LeadDims(ids, {d: c[at] for d, c in self.codes.items()}, self.labels)
+
+    def column(self, dim: str) -> np.ndarray:
+        """Every lead's value in `dim`, as an object array aligned with `lead_ids`."""
+        return np.asarray(self.labels[dim], dtype=object)[self.codes[dim]]
+
     def rows(self) -> Iterable[tuple]:
         """(lead_id, value per dimension …) for every lead, in DIMENSIONS order."""
         columns = [np.asarray(self.labels[d], dtype=object)[self.codes[d]] for d in DIMENSIONS]
         return zip(self.lead_ids.tolist(), *(c.tolist() for c in columns), strict=True)
+
+
+def differing_leads(stored: LeadDims, current: LeadDims) -> list[int]:
+    """Leads of `stored` whose value differs from `current` in any dimension (a lead missing there has "")."""
+    ids = stored.lead_ids
+    if ids.size == 0:
+        return []
+    if current.lead_ids.size:
+        at = np.minimum(np.searchsorted(current.lead_ids, ids), current.lead_ids.size - 1)
+        present = current.lead_ids[at] == ids
+    else:
+        at, present = np.zeros(ids.size, dtype=np.int64), np.zeros(ids.size, dtype=bool)
+    differ = np.zeros(ids.size, dtype=bool)
+    for dim in DIMENSIONS:
+        now = current.column(dim)[at] if current.lead_ids.size else np.full(ids.size, "", dtype=object)
+        differ |= stored.column(dim) != np.where(present, now, "")
+    return ids[differ].tolist()
 
 
 def _encode(values: list[str]) -> tuple[np.ndarray, list[str]]:

@@ -15,6 +15,7 @@ run continues the plan) or is undone (`rollup_undo` puts every replaced row back
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 import uuid
@@ -28,7 +29,7 @@ from django.db.models import F, Q
 from tandem import clock
 from tandem.reporting import rollup_rows as rr
 from tandem.reporting.choices import FillStatus
-from tandem.reporting.dimensions import dims_from_rows, lead_dims
+from tandem.reporting.dimensions import LeadDims, differing_leads, dims_from_rows, lead_dims
 from tandem.reporting.fetch import EventArrays, events_fetch, leads_active_on, opportunities_fetch
 from tandem.reporting.models import DealRollup, DirtyDay, RollupFill, RollupJournal, RollupLead, StageRollup
 from tandem.reporting.rollup_plan import (
@@ -100,6 +101,7 @@ def rollup_update(*, rebuild: bool = False) -> RollupRun:
     run_id = fill.run_id if resuming else uuid.uuid4().hex
     if not _claim(fill, run_id):
         return RollupRun("busy", message="another process claimed the rollups first")
+    planned = _planned_dims.set(None)
     try:
         if resuming:
             plan = fill.plan
@@ -114,6 +116,8 @@ def rollup_update(*, rebuild: bool = False) -> RollupRun:
         RollupFill.objects.filter(name=FILL, run_id=run_id).update(status=FillStatus.FAILED,
                                                                    message=f"{type(exc).__name__}: {exc}"[:500])
         raise
+    finally:
+        _planned_dims.reset(planned)
     seconds = time.monotonic() - started
     RollupFill.objects.filter(name=FILL).update(last_seconds=seconds)
     return RollupRun("resumed" if resuming else result.kind, result.days, result.leads, result.rows, seconds,
@@ -165,16 +169,29 @@ def _plan(fill: RollupFill, run_id: str, *, rebuild: bool) -> dict | None:
     return plan
 
 
+#: The leads' current dimension values read by this run's plan, reused by its chunks (same run, same process):
+#: the plan's watermarks were taken before they were read, so what changed after is the next run's work.
+_planned_dims: contextvars.ContextVar[LeadDims | None] = contextvars.ContextVar("planned_dims", default=None)
+
+
+def _current_dims(lead_ids) -> LeadDims:
+    planned = _planned_dims.get()
+    held = planned.subset(lead_ids) if planned is not None else None
+    return held if held is not None else lead_dims(lead_ids)
+
+
 def _changed_dims(lead_ids: set[int]) -> list[int]:
     """Leads whose stored dimension values differ from their current ones."""
     if not lead_ids:
         return []
     stored = dims_from_rows(rr.snapshot_rows(lead_ids))
-    return _differing(stored, lead_dims(stored.lead_ids.tolist()))
+    current = lead_dims(stored.lead_ids.tolist())
+    _planned_dims.set(current)
+    return _differing(stored, current)
 
 
 def _differing(stored, current) -> list[int]:
-    return [lead for lead in stored.lead_ids.tolist() if stored.values_of(lead) != current.values_of(lead)]
+    return differing_leads(stored, current)
 
 
 def _journal(run_id: str, plan: dict, table: str, *, days=(), keys=(), rows=()) -> None:
@@ -194,7 +211,7 @@ def _dims_chunk(run_id: str, plan: dict, leads: list[int], generation: int, head
     known = events.id <= head_event  # what the stored rows were counted from (later events: the next run's)
     events = EventArrays(events.stages, events.lead[known], events.stage[known], events.at[known], events.id[known])
     old = dims_from_rows(rr.snapshot_rows(leads))
-    new = lead_dims(old.lead_ids.tolist())
+    new = _current_dims(old.lead_ids.tolist())
     deltas = rr.dims_delta_rows(events, old, new, exclude_days=_dates(plan["all_days"]))
     before = rr.apply_stage_deltas(generation, deltas)
     _journal(run_id, plan, "stage", keys={tuple(r[:4]) for r in deltas}, rows=before)
@@ -204,7 +221,7 @@ def _dims_chunk(run_id: str, plan: dict, leads: list[int], generation: int, head
 
 def _days_chunk(run_id: str, plan: dict, days: list[date], generation: int, head_event: int) -> None:
     leads = leads_active_on(days)
-    dims = lead_dims(leads)
+    dims = _current_dims(leads)
     before = rr.snapshot_rows(leads)
     drifted = _differing(dims_from_rows(before), dims)
     if drifted:  # dimension values changed since the plan was made: move the rest of their rows first
