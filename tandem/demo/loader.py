@@ -159,7 +159,7 @@ def _write_batch(batch: list[GenLead], account_ids: dict[int, int], users: dict[
 
 
 def demo_load(*, seed: int, leads: int, until: datetime, progress: Callable[[int], None] | None = None,
-              agreements: bool = False) -> LoadSummary:
+              agreements: bool = False, phase: Callable[[str], None] | None = None) -> LoadSummary:
     """Load the demo company. Refuses if leads already exist (load into an empty database).
 
     With `agreements` it also gets the teams' shared goals, Marketing's MQL commitments and the SLA
@@ -201,5 +201,7 @@ def demo_load(*, seed: int, leads: int, until: datetime, progress: Callable[[int
     summary = LoadSummary(len(users), len(created), done, n_events, n_opps, n_touches, len(campaigns))
     if figures is None or history is None:
         return summary
+    if phase:
+        phase("Goals, commitments, SLA history")
     loaded = agreements_load(figures=figures, history=history, users=users, until=until, seed=seed)
     return replace(summary, goals=loaded.goals, commitments=loaded.commitments, sla_timers=loaded.sla.timers)
