@@ -19,7 +19,7 @@ from tandem.core import rollup as core_rollup
 from tandem.core.funnel import Dimension, Ledger
 from tandem.core.pipeline import Opportunity as CoreOpportunity
 from tandem.reporting.choices import DIMENSIONS
-from tandem.reporting.dimensions import LeadDims, lead_dims
+from tandem.reporting.dimensions import LeadDims, differing_leads, dims_from_rows, lead_dims
 from tandem.reporting.fetch import EventArrays
 from tandem.reporting.id_lists import id_chunks, in_q
 from tandem.reporting.models import DealRollup, RollupLead, StageRollup
@@ -222,11 +222,20 @@ def snapshot_rows(lead_ids: Iterable[int]) -> list[tuple]:
     return rows
 
 
-def replace_snapshot(dims: LeadDims, before: list[tuple] | None = None) -> list[tuple]:
-    """Store these leads' current values; returns their rows as they were (`before`, if the caller read them)."""
+def replace_snapshot(dims: LeadDims, before: list[tuple] | None = None) -> tuple[list[int], list[tuple]]:
+    """Store these leads' current values where they changed (or were not stored yet).
+
+    Returns (the leads rewritten, their rows as they were); `before` is the leads' stored rows, if the caller
+    read them already.
+    """
     ids = dims.lead_ids.tolist()
     before = snapshot_rows(ids) if before is None else before
-    for chunk in id_chunks(ids):
+    stored = dims_from_rows(before)
+    changed = sorted(set(differing_leads(dims, stored)) | (set(ids) - set(stored.lead_ids.tolist())))
+    if not changed:
+        return [], []
+    for chunk in id_chunks(changed):
         RollupLead.objects.filter(in_q("lead_id", chunk)).delete()
-    insert_snapshot(dims.rows())
-    return before
+    insert_snapshot(dims.subset(changed).rows())
+    wanted = set(changed)
+    return changed, [row for row in before if row[0] in wanted]

@@ -215,7 +215,8 @@ def _dims_chunk(run_id: str, plan: dict, leads: list[int], generation: int, head
     deltas = rr.dims_delta_rows(events, old, new, exclude_days=_dates(plan["all_days"]))
     before = rr.apply_stage_deltas(generation, deltas)
     _journal(run_id, plan, "stage", keys={tuple(r[:4]) for r in deltas}, rows=before)
-    _journal(run_id, plan, "lead", keys=old.lead_ids.tolist(), rows=rr.replace_snapshot(new))
+    rewritten, was = rr.replace_snapshot(new)
+    _journal(run_id, plan, "lead", keys=rewritten, rows=was)
     plan["counts"]["rows"] += len(deltas)
 
 
@@ -232,7 +233,8 @@ def _days_chunk(run_id: str, plan: dict, days: list[date], generation: int, head
     rows = rr.stage_rows(events, dims, keep_days=days)
     _journal(run_id, plan, "stage", days=days, rows=rr.stage_rows_on(generation, days))
     rr.replace_stage_days(generation, days, rows)
-    _journal(run_id, plan, "lead", keys=dims.lead_ids.tolist(), rows=rr.replace_snapshot(dims, before=before))
+    rewritten, was = rr.replace_snapshot(dims, before=before)
+    _journal(run_id, plan, "lead", keys=rewritten, rows=was)
     plan["counts"]["rows"] += len(rows)
 
 
