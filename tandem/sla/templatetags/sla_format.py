@@ -28,3 +28,10 @@ def percent(value: float | None) -> str:
 def minutes_as_hours(value: int) -> str:
     """A policy's business minutes, as the business hours they are."""
     return hours(int(value) / 60)
+
+
+@register.filter
+def status_words(value: str) -> str:
+    """A status code for people: at_risk -> At risk."""
+    text = str(value or "").replace("_", " ")
+    return text[:1].upper() + text[1:]
