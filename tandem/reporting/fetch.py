@@ -7,6 +7,8 @@ Instants come back as int64 epoch seconds (floored), computed by the database.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -163,6 +165,45 @@ def events_fetch(*, lead_ids: Iterable[int] | None = None, where: str = "", para
     return EventArrays(stages, lead, stage.astype(np.int16), at, ids)
 
 
+class _EventsMemo:
+    """The first per-lead events read inside `events_memo()`, for later reads of a subset of its leads."""
+
+    def __init__(self) -> None:
+        self.leads: np.ndarray | None = None
+        self.events: EventArrays | None = None
+
+
+_events_memo: contextvars.ContextVar[_EventsMemo | None] = contextvars.ContextVar("events_memo", default=None)
+
+
+@contextlib.contextmanager
+def events_memo():
+    """Within this block `lead_events` reads the database once for a set of leads and then serves subsets of it.
+
+    For one rollup run: the events its plan read are those its chunks judge (what is written meanwhile is past
+    the run's watermarks, the next run's work)."""
+    token = _events_memo.set(_EventsMemo())
+    try:
+        yield
+    finally:
+        _events_memo.reset(token)
+
+
+def lead_events(lead_ids: Iterable[int]) -> EventArrays:
+    """Every stage event of these leads, in id order (`events_fetch`), through the memo of `events_memo()`."""
+    ids = np.unique(np.fromiter((int(i) for i in lead_ids), dtype=np.int64))
+    memo = _events_memo.get()
+    if memo is not None and memo.events is not None and np.isin(ids, memo.leads).all():
+        held = memo.events
+        keep = np.isin(held.lead, ids)
+        return EventArrays(held.stages, held.lead[keep], held.stage[keep], held.at[keep],
+                           held.id[keep] if held.id is not None else None)
+    events = events_fetch(lead_ids=ids.tolist())
+    if memo is not None and memo.events is None:
+        memo.leads, memo.events = ids, events
+    return events
+
+
 def ids_of(queryset) -> np.ndarray:
     """The ids a queryset selects, as a sorted int64 array (one aggregated text, parsed by numpy)."""
     sql, params = queryset.values("id").query.sql_with_params()
@@ -214,7 +255,7 @@ def event_days(lead_ids: Iterable[int], *, since: dict[int, datetime] | None = N
     ids = sorted({int(i) for i in lead_ids})
     if not ids:
         return set()
-    events = events_fetch(lead_ids=ids)
+    events = lead_events(ids)
     day = events.at // 86_400
     if since:
         lead_sorted = np.array(ids, dtype=np.int64)

@@ -30,7 +30,14 @@ from tandem import clock
 from tandem.reporting import rollup_rows as rr
 from tandem.reporting.choices import FillStatus
 from tandem.reporting.dimensions import LeadDims, differing_leads, dims_from_rows, lead_dims
-from tandem.reporting.fetch import EventArrays, events_fetch, leads_active_on, opportunities_fetch
+from tandem.reporting.fetch import (
+    EventArrays,
+    events_fetch,
+    events_memo,
+    lead_events,
+    leads_active_on,
+    opportunities_fetch,
+)
 from tandem.reporting.models import DealRollup, DirtyDay, RollupFill, RollupJournal, RollupLead, StageRollup
 from tandem.reporting.rollup_plan import (
     GAP_WINDOW,
@@ -103,13 +110,14 @@ def rollup_update(*, rebuild: bool = False) -> RollupRun:
         return RollupRun("busy", message="another process claimed the rollups first")
     planned = _planned_dims.set(None)
     try:
-        if resuming:
-            plan = fill.plan
-        else:
-            plan = _plan(fill, run_id, rebuild=rebuild)
-            if plan is None:
-                return _finish_idle(run_id, started)
-        result = _rebuild(run_id, plan) if plan["kind"] == "rebuild" else _continue(run_id, plan)
+        with events_memo():
+            if resuming:
+                plan = fill.plan
+            else:
+                plan = _plan(fill, run_id, rebuild=rebuild)
+                if plan is None:
+                    return _finish_idle(run_id, started)
+            result = _rebuild(run_id, plan) if plan["kind"] == "rebuild" else _continue(run_id, plan)
     except RunTakenOver as exc:
         return RollupRun("busy", message=str(exc))
     except Exception as exc:
@@ -207,7 +215,7 @@ def _plain(row) -> list:
 
 
 def _dims_chunk(run_id: str, plan: dict, leads: list[int], generation: int, head_event: int) -> None:
-    events = events_fetch(lead_ids=leads)
+    events = lead_events(leads)
     known = events.id <= head_event  # what the stored rows were counted from (later events: the next run's)
     events = EventArrays(events.stages, events.lead[known], events.stage[known], events.at[known], events.id[known])
     old = dims_from_rows(rr.snapshot_rows(leads))
@@ -229,7 +237,7 @@ def _days_chunk(run_id: str, plan: dict, days: list[date], generation: int, head
         _dims_chunk(run_id, plan, drifted, generation, head_event)
         plan["counts"]["leads"] += len(drifted)
         before = rr.snapshot_rows(leads)
-    events = events_fetch(lead_ids=leads)
+    events = lead_events(leads)
     rows = rr.stage_rows(events, dims, keep_days=days)
     _journal(run_id, plan, "stage", days=days, rows=rr.stage_rows_on(generation, days))
     rr.replace_stage_days(generation, days, rows)
