@@ -21,5 +21,6 @@ def test_a_marketer_switches_level_and_reads_pipeline_credit_beside_what_buyers_
     assert page.locator("#a-measure").input_value() == "value"  # swapped in with the report
     table = page.locator(".attr-table tfoot tr.total").inner_text()
     assert "1,700" in table
-    assert page.evaluate("!!Chart.getChart(document.getElementById('chart-attribution-models'))")
+    # the chart is drawn once htmx has settled the swapped report
+    page.wait_for_function("!!Chart.getChart(document.getElementById('chart-attribution-models'))", timeout=10_000)
     assert "Paid ads" in page.locator("#h-said").locator("xpath=../..").inner_text()
