@@ -34,6 +34,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.bench_database import bench_database  # noqa: E402
+
 END = datetime(2026, 7, 1, tzinfo=UTC)
 SPAN_S = 2 * 365 * 86_400
 CHANNELS = ["web_visit", "form_fill", "email_open", "email_click", "paid_click", "event", "webinar", "direct_mail",
@@ -45,26 +47,7 @@ ANSWERS = ["", "Google search", "LinkedIn ad", "Webinar", "A colleague", "Trade 
 
 
 def configure(db: str) -> None:
-    if db == "postgres":
-        url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/tandem_bench_attribution")
-        import psycopg
-
-        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            name = url.rsplit("/", 1)[1]
-            if not conn.execute("select 1 from pg_database where datname=%s", [name]).fetchone():
-                conn.execute(f'create database "{name}"')
-        os.environ["DATABASE_URL"] = url
-    else:
-        (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / 'bench' / 'out' / 'attribution_ledger.sqlite3'}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tandem.config.settings"
-    os.environ.setdefault("TANDEM_HOME", str(ROOT / "bench" / "out"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    bench_database(db, postgres_name="tandem_bench_attribution", sqlite_path=ROOT / "bench" / "out" / "attribution_ledger.sqlite3")
 
 
 def _stamps(seconds: np.ndarray, postgres: bool) -> list[str]:

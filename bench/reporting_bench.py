@@ -22,7 +22,6 @@ one more day of events to the database).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -31,31 +30,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.bench_database import bench_database  # noqa: E402
+
 UNTIL = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def configure(db: str, sqlite_path: str | None) -> None:
-    if db == "postgres":
-        os.environ["DATABASE_URL"] = os.environ.get("BENCH_POSTGRES_URL",
-                                                    "postgres://postgres@127.0.0.1:5432/tandem_reporting_bench")
-        import psycopg
-
-        base = os.environ["DATABASE_URL"].rsplit("/", 1)
-        with psycopg.connect(base[0] + "/postgres", autocommit=True) as conn:
-            if not conn.execute("select 1 from pg_database where datname=%s", [base[1]]).fetchone():
-                conn.execute(f'create database "{base[1]}"')
-    else:
-        path = Path(sqlite_path or ROOT / "bench" / "out" / "reporting.sqlite3")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tandem.config.settings"
-    os.environ.setdefault("TANDEM_HOME", str(ROOT / "bench" / "out"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    bench_database(db, postgres_name="tandem_reporting_bench",
+                   sqlite_path=sqlite_path or ROOT / "bench" / "out" / "reporting.sqlite3")
 
 
 def seed(leads: int) -> None:

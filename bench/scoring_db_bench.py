@@ -15,7 +15,6 @@ PostgreSQL; core ≥ 200,000 leads/s.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.bench_database import bench_database  # noqa: E402
+
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 CHANNELS = np.array(["web_visit", "form_fill", "email_click", "webinar", "paid_click", "content_shared", "event",
                      "email_open"])
@@ -34,26 +35,7 @@ COUNTRIES = np.array(["DE", "AT", "CH", "GB", "FR", "NL", "SE", "US", "ES", ""])
 
 
 def configure(db: str) -> None:
-    if db == "postgres":
-        url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/tandem_bench_scoring")
-        import psycopg
-
-        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            name = url.rsplit("/", 1)[1]
-            if not conn.execute("select 1 from pg_database where datname=%s", [name]).fetchone():
-                conn.execute(f'create database "{name}"')
-        os.environ["DATABASE_URL"] = url
-    else:
-        (ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
-        os.environ["DATABASE_URL"] = f"sqlite:///{ROOT / 'bench' / 'out' / 'scoring.sqlite3'}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tandem.config.settings"
-    os.environ.setdefault("TANDEM_HOME", str(ROOT / "bench" / "out"))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    bench_database(db, postgres_name="tandem_bench_scoring", sqlite_path=ROOT / "bench" / "out" / "scoring.sqlite3")
 
 
 def _copy(table: str, columns: tuple[str, ...], rows) -> None:
