@@ -100,27 +100,11 @@ def lead_merge(request: HttpRequest) -> HttpResponse:
     if not request.user.can("lead.merge"):
         raise PermissionDenied("your role may not merge records")
     source = request.POST if request.method == "POST" else request.GET
-    try:
-        survivor = _lead(request, source.get("survivor"), "survivor_id")
-        loser = _lead(request, source.get("loser"), "loser_id")
-    except AlreadyMerged as exc:
-        return render(request, "identity/partials/merge_gone.html", {"detail": str(exc)}, status=409)
-    if request.method == "GET":
-        return _render_confirm(request, "lead", selectors.lead_merge_preview(survivor=survivor, loser=loser))
-    try:
-        survivor.version, loser.version = int(source["survivor_version"]), int(source["loser_version"])
-        result = services.lead_merge(survivor=survivor, loser=loser, by=request.user)
-    except (KeyError, ValueError):
-        return _render_confirm(request, "lead", selectors.lead_merge_preview(survivor=survivor, loser=loser),
-                               "The form is missing the versions you saw; reload and try again.", 422)
-    except LeadError as exc:
-        survivor.refresh_from_db()
-        loser.refresh_from_db()
-        return _render_confirm(request, "lead", selectors.lead_merge_preview(survivor=survivor, loser=loser),
-                               str(exc), exc.status)
-    survivor = result.survivor
-    _announce(request, result, f"lead #{result.loser.pk} into #{survivor.pk} {survivor.full_name or survivor.email}")
-    return _back_to_list(request, reverse("lead_detail", args=[survivor.pk]))
+    return _merge(request, "lead", source, lambda: (_lead(request, source.get("survivor"), "survivor_id"),
+                                                    _lead(request, source.get("loser"), "loser_id")),
+                  selectors.lead_merge_preview, services.lead_merge,
+                  lambda r: (f"lead #{r.loser.pk} into #{r.survivor.pk} {r.survivor.full_name or r.survivor.email}",
+                             reverse("lead_detail", args=[r.survivor.pk])))
 
 
 @login_required
@@ -129,22 +113,31 @@ def account_merge(request: HttpRequest) -> HttpResponse:
     if not request.user.can("lead.merge"):
         raise PermissionDenied("your role may not merge records")
     source = request.POST if request.method == "POST" else request.GET
+    return _merge(request, "account", source, lambda: (_account(source.get("survivor"), "survivor_id"),
+                                                       _account(source.get("loser"), "loser_id")),
+                  selectors.account_merge_preview, services.account_merge,
+                  lambda r: (f"account #{r.loser.pk} into #{r.survivor.pk} {r.survivor.name}",
+                             reverse("identity_duplicates")))
+
+
+def _merge(request: HttpRequest, kind: str, source, pair, preview, merge, done) -> HttpResponse:
+    """The merge page of either kind: GET shows what would move, POST merges the versions seen (409/422 in place)."""
     try:
-        survivor, loser = _account(source.get("survivor"), "survivor_id"), _account(source.get("loser"), "loser_id")
+        survivor, loser = pair()
     except AlreadyMerged as exc:
         return render(request, "identity/partials/merge_gone.html", {"detail": str(exc)}, status=409)
     if request.method == "GET":
-        return _render_confirm(request, "account", selectors.account_merge_preview(survivor=survivor, loser=loser))
+        return _render_confirm(request, kind, preview(survivor=survivor, loser=loser))
     try:
         survivor.version, loser.version = int(source["survivor_version"]), int(source["loser_version"])
-        result = services.account_merge(survivor=survivor, loser=loser, by=request.user)
+        result = merge(survivor=survivor, loser=loser, by=request.user)
     except (KeyError, ValueError):
-        return _render_confirm(request, "account", selectors.account_merge_preview(survivor=survivor, loser=loser),
+        return _render_confirm(request, kind, preview(survivor=survivor, loser=loser),
                                "The form is missing the versions you saw; reload and try again.", 422)
     except LeadError as exc:
         survivor.refresh_from_db()
         loser.refresh_from_db()
-        return _render_confirm(request, "account", selectors.account_merge_preview(survivor=survivor, loser=loser),
-                               str(exc), exc.status)
-    _announce(request, result, f"account #{result.loser.pk} into #{result.survivor.pk} {result.survivor.name}")
-    return _back_to_list(request, reverse("identity_duplicates"))
+        return _render_confirm(request, kind, preview(survivor=survivor, loser=loser), str(exc), exc.status)
+    what, target = done(result)
+    _announce(request, result, what)
+    return _back_to_list(request, target)
